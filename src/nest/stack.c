@@ -1,0 +1,111 @@
+/*
+ * stack.c - task stacks: mmap'd, guarded, cached.
+ *
+ * Each stack is one anonymous mapping (MAP_NORESERVE: only touched pages
+ * cost memory) whose lowest page is a guard, so an overflow is a clean
+ * SIGSEGV instead of silent corruption of a neighbour. The guard is
+ * installed with MADV_GUARD_INSTALL where the kernel has it (Linux 6.13):
+ * it lives in the page tables and does not split the mapping, so a guarded
+ * stack costs one entry of vm.max_map_count (65530 by default) instead of
+ * two. Older kernels get mprotect(PROT_NONE). Stacks of finished tasks are
+ * kept in a cache, because mmap + munmap per task would dominate the cost
+ * of spawning a short task.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+enum { GUARD_NONE, GUARD_MADVISE, GUARD_MPROTECT };
+
+/* Cached stacks beyond this are unmapped: a burst of tasks should not pin
+ * its peak memory for the rest of the run. */
+enum { STACK_CACHE_MAX = 4096 };
+
+static size_t page_size(void)
+{
+    long size = sysconf(_SC_PAGESIZE);
+    return size > 0 ? (size_t)size : 4096;
+}
+
+void nest__stacks_init(struct nest_stack_cache *cache, size_t stack_size, bool guard_pages)
+{
+    size_t page = page_size();
+    cache->free_stacks = NULL;
+    cache->count = 0;
+    cache->capacity = 0;
+    cache->stack_size = (stack_size + page - 1) / page * page;
+    cache->guard_size = guard_pages ? page : 0;
+    cache->guard_method = guard_pages ? GUARD_MADVISE : GUARD_NONE;
+}
+
+static int install_guard(struct nest_stack_cache *cache, void *mapping)
+{
+    if (cache->guard_method == GUARD_MADVISE) {
+        if (madvise(mapping, cache->guard_size, MADV_GUARD_INSTALL) == 0)
+            return 0;
+        if (errno != EINVAL)
+            return -1;
+        cache->guard_method = GUARD_MPROTECT; /* kernel older than 6.13 */
+    }
+    if (cache->guard_method == GUARD_MPROTECT)
+        return mprotect(mapping, cache->guard_size, PROT_NONE);
+    return 0;
+}
+
+void *nest__stack_get(struct nest_stack_cache *cache)
+{
+    if (cache->count > 0)
+        return cache->free_stacks[--cache->count];
+    size_t size = cache->stack_size + cache->guard_size;
+    void *mapping = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (mapping == MAP_FAILED) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (install_guard(cache, mapping) != 0) {
+        munmap(mapping, size);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return mapping;
+}
+
+void nest__stack_put(struct nest_stack_cache *cache, void *mapping)
+{
+    if (cache->count == cache->capacity && cache->capacity < STACK_CACHE_MAX) {
+        size_t capacity = cache->capacity ? cache->capacity * 2 : 64;
+        void **grown = realloc(cache->free_stacks, capacity * sizeof *grown);
+        if (grown != NULL) {
+            cache->free_stacks = grown;
+            cache->capacity = capacity;
+        }
+    }
+    if (cache->count < cache->capacity) {
+        cache->free_stacks[cache->count++] = mapping;
+        return;
+    }
+    munmap(mapping, cache->stack_size + cache->guard_size);
+}
+
+void *nest__stack_bottom(const struct nest_stack_cache *cache, void *mapping)
+{
+    return (char *)mapping + cache->guard_size;
+}
+
+void nest__stacks_destroy(struct nest_stack_cache *cache)
+{
+    for (size_t i = 0; i < cache->count; i++)
+        munmap(cache->free_stacks[i], cache->stack_size + cache->guard_size);
+    free(cache->free_stacks);
+    cache->free_stacks = NULL;
+    cache->count = 0;
+    cache->capacity = 0;
+}
