@@ -28,7 +28,10 @@ echo "== find_package(nest)"
 "$work/consumer/consumer_shared"
 "$work/consumer/consumer_static"
 # The static one must not need the shared library.
-if ldd "$work/consumer/consumer_static" | grep -q libnest; then
+# (ldd's output is captured first: grep -q would close the pipe early and, with
+# pipefail, turn ldd's SIGPIPE into a failure.)
+deps=$(ldd "$work/consumer/consumer_static")
+if grep -q libnest <<<"$deps"; then
     echo "consumer_static is linked to the shared libnest" >&2
     exit 1
 fi
@@ -43,6 +46,7 @@ libdir=$(pkg-config --variable=libdir nest)
 "$cc" -o "$work/consumer_pc" "$here/consumer.c" $(pkg-config --cflags --libs nest) \
     -Wl,-rpath,"$libdir"
 "$work/consumer_pc"
-ldd "$work/consumer_pc" | grep -q "$libdir/libnest.so"
+deps=$(ldd "$work/consumer_pc")
+grep -qF "$libdir/libnest.so" <<<"$deps"
 
 echo "install_consumer: all three consumers ran"
