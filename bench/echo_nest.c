@@ -20,6 +20,7 @@
 #include "nest.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,7 @@ close_listener:
 int main(int argc, char **argv)
 {
     server.port = argc > 1 ? atoi(argv[1]) : 7000;
+    signal(SIGPIPE, SIG_IGN); /* a client gone mid-write costs an EPIPE, not the process */
     int rc = nest_run(server_main, NULL, NULL);
     if (rc == -1 && errno)
         fprintf(stderr, "echo_nest: %s\n", strerror(errno));

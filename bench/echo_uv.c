@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,7 @@ static void on_signal(uv_signal_t *handle, int signum)
 int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 7002;
+    signal(SIGPIPE, SIG_IGN); /* as in the nest servers */
     loop = uv_default_loop();
     struct sockaddr_in addr;
     uv_ip4_addr("127.0.0.1", port, &addr);

@@ -42,6 +42,10 @@ if grep -q '^UV_FOUND:INTERNAL=1' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
     targets+=(bench_echo_uv)
 fi
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${targets[@]}" >/dev/null
+if wants echo; then # the example echo server is run as well when it builds
+    cmake --build "$BUILD_DIR" -j"$(nproc)" --target example_echo_server >/dev/null 2>&1 ||
+        echo "note: example_echo_server not built; the echo test runs bench_echo_nest only"
+fi
 B="$BUILD_DIR/bench"
 
 echo "# nest benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
@@ -111,11 +115,11 @@ echo_run() {
 
 echo_run nest "$B/bench_echo_nest" "$port"
 example=
-for f in "$BUILD_DIR/examples/example_echo_server" "$BUILD_DIR/example_echo_server"; do
+for f in "$BUILD_DIR/examples/echo_server" "$BUILD_DIR/examples/example_echo_server"; do
     [ -x "$f" ] && example=$f && break
 done
 if [ -n "$example" ]; then
-    echo_run nest-example "$example" "$port"
+    echo_run nest-example "$example" --port "$port" --max-conns 1000
 fi
 if [ -x "$B/bench_echo_uv" ]; then
     echo_run libuv "$B/bench_echo_uv" "$port"
