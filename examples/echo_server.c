@@ -82,8 +82,7 @@ static void echo_until_done(struct connection *connection)
         ssize_t got = nest_read(connection->fd, buffer, sizeof buffer, idle);
         if (got <= 0)
             return;
-        if (nest_write(connection->fd, buffer, (size_t)got,
-                       nest_after(WRITE_TIMEOUT_MS)) < 0)
+        if (nest_write(connection->fd, buffer, (size_t)got, nest_after(WRITE_TIMEOUT_MS)) < 0)
             return;
     }
 }
@@ -318,8 +317,10 @@ int main(int argc, char **argv)
     };
 
     if (parse_options(argc, argv, &server) < 0) {
-        fprintf(stderr, "usage: %s [--host H] [--port P] [--max-conns N] "
-                        "[--idle-timeout SECONDS]\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s [--host H] [--port P] [--max-conns N] "
+                "[--idle-timeout SECONDS]\n",
+                argv[0]);
         return 2;
     }
     /* A client that hangs up mid-write must cost an EPIPE, not the process. */
@@ -330,8 +331,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (server.failed_step != NULL)
-        fprintf(stderr, "echo_server: cannot %s on %s:%d: %s\n", server.failed_step,
-                server.host, server.port, strerror(server.error));
+        fprintf(stderr, "echo_server: cannot %s on %s:%d: %s\n", server.failed_step, server.host,
+                server.port, strerror(server.error));
     printf("served %ld connections\n", server.served);
     return status == 0 ? 0 : 1;
 }

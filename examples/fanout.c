@@ -291,10 +291,9 @@ static int report(const struct fanout *fanout)
                 strerror(request->error));
     }
     if (fanout->failed_step != NULL)
-        fprintf(stderr, "fanout: cannot %s: %s\n", fanout->failed_step,
-                strerror(fanout->error));
-    printf("%d requests to %s:%d: %d ok, %d failed\n", fanout->count, fanout->host,
-           fanout->port, fanout->count - failed, failed);
+        fprintf(stderr, "fanout: cannot %s: %s\n", fanout->failed_step, strerror(fanout->error));
+    printf("%d requests to %s:%d: %d ok, %d failed\n", fanout->count, fanout->host, fanout->port,
+           fanout->count - failed, failed);
     return failed;
 }
 
@@ -308,8 +307,10 @@ int main(int argc, char **argv)
     };
 
     if (parse_options(argc, argv, &fanout) < 0) {
-        fprintf(stderr, "usage: %s --port P [--host H] [--requests N] [--concurrency C] "
-                        "[--timeout-ms MS]\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s --port P [--host H] [--requests N] [--concurrency C] "
+                "[--timeout-ms MS]\n",
+                argv[0]);
         return 2;
     }
     fanout.requests = calloc((size_t)fanout.count, sizeof *fanout.requests);

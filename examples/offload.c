@@ -44,7 +44,7 @@ enum {
 };
 
 #define FNV1A_OFFSET_BASIS UINT64_C(0xcbf29ce484222325)
-#define FNV1A_PRIME UINT64_C(0x100000001b3)
+#define FNV1A_PRIME        UINT64_C(0x100000001b3)
 
 struct offload;
 
@@ -216,8 +216,7 @@ static int report(const struct offload *offload)
         fprintf(stderr, "offload: %s: %s\n", job->path, strerror(job->error));
     }
     if (offload->failed_step != NULL)
-        fprintf(stderr, "offload: cannot %s: %s\n", offload->failed_step,
-                strerror(offload->error));
+        fprintf(stderr, "offload: cannot %s: %s\n", offload->failed_step, strerror(offload->error));
     return failed;
 }
 

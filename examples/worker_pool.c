@@ -349,8 +349,10 @@ int main(int argc, char **argv)
     };
 
     if (parse_options(argc, argv, &pool) < 0) {
-        fprintf(stderr, "usage: %s [--work-ms MS] [--capacity N] [--idle-timeout SECONDS] "
-                        "[--drain-timeout SECONDS] < items\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s [--work-ms MS] [--capacity N] [--idle-timeout SECONDS] "
+                "[--drain-timeout SECONDS] < items\n",
+                argv[0]);
         return 2;
     }
     /* A reader that goes away must cost an EPIPE, not the process. */

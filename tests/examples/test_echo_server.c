@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #define CLIENT_COUNT 8
-#define LARGE_BYTES (256 * 1024)
+#define LARGE_BYTES  (256 * 1024)
 
 /* ---- A blocking TCP client, with bounded waits ----------------------------- */
 
@@ -112,7 +112,8 @@ static void large_round_trip(int fd)
         struct pollfd ready = {.fd = fd, .events = POLLIN | (written < LARGE_BYTES ? POLLOUT : 0)};
         assert_true(poll(&ready, 1, 100) >= 0);
         if ((ready.revents & POLLOUT) && written < LARGE_BYTES) {
-            ssize_t wrote = send(fd, sent + written, LARGE_BYTES - written, MSG_DONTWAIT | MSG_NOSIGNAL);
+            ssize_t wrote =
+                send(fd, sent + written, LARGE_BYTES - written, MSG_DONTWAIT | MSG_NOSIGNAL);
             assert_true(wrote > 0 || errno == EAGAIN);
             written += wrote > 0 ? (size_t)wrote : 0;
         }
@@ -132,8 +133,9 @@ static void large_round_trip(int fd)
 
 static int start_server(struct child *server, const char *max_conns, const char *idle_timeout)
 {
-    char *argv[] = {ECHO_SERVER_PATH, "--port", "0", "--max-conns", (char *)max_conns,
-                    "--idle-timeout", (char *)idle_timeout, NULL};
+    char *argv[] = {
+        ECHO_SERVER_PATH,     "--port", "0", "--max-conns", (char *)max_conns, "--idle-timeout",
+        (char *)idle_timeout, NULL};
     int port = 0;
     assert_int_equal(child_start_server(server, argv, &port), 0);
     return port;

@@ -47,9 +47,11 @@ static int run_fanout(int port, const char *requests, const char *concurrency,
 {
     char port_text[16];
     snprintf(port_text, sizeof port_text, "%d", port);
-    char *argv[] = {FANOUT_PATH, "--port", port_text, "--requests", (char *)requests,
-                    "--concurrency", (char *)concurrency, "--timeout-ms", (char *)timeout_ms,
-                    NULL};
+    char *argv[] = {FANOUT_PATH,         "--port",
+                    port_text,           "--requests",
+                    (char *)requests,    "--concurrency",
+                    (char *)concurrency, "--timeout-ms",
+                    (char *)timeout_ms,  NULL};
     int status = child_run(argv, output, 8000);
     assert_non_null(*output);
     return status;

@@ -91,8 +91,8 @@ static void expected_line(const struct sample *sample, char *line, size_t size)
 static void test_hashes_match(void **state)
 {
     (void)state;
-    char *argv[] = {OFFLOAD_PATH, "--timeout-ms", "5000", samples[2].path, samples[0].path,
-                    samples[1].path, NULL};
+    char *argv[] = {OFFLOAD_PATH,    "--timeout-ms",  "5000", samples[2].path,
+                    samples[0].path, samples[1].path, NULL};
     char expected[1024] = "";
     char line[300];
     char *output = NULL;

@@ -180,7 +180,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_end_of_input_processes_everything, child_kill_all),
         cmocka_unit_test_teardown(test_sigterm_processes_every_accepted_item, child_kill_all),
-        cmocka_unit_test_teardown(test_silent_open_input_does_not_stall_the_workers, child_kill_all),
+        cmocka_unit_test_teardown(test_silent_open_input_does_not_stall_the_workers,
+                                  child_kill_all),
         cmocka_unit_test_teardown(test_second_signal_is_a_hard_stop, child_kill_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
