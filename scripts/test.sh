@@ -69,7 +69,8 @@ stage_lint() {
         xargs -0 -n 1 -P "$JOBS" "$CLANG_TIDY" -p build --quiet >"$out" 2>&1; then
         tidy=clean
     else
-        tidy="findings above"
+        # One finding in a header shows once per file including it: count unique.
+        tidy="$(grep -E ': (error|warning): .*\[[A-Za-z0-9._,-]+\]$' "$out" | sort -u | wc -l) findings (above)"
         status=1
     fi
     # "N warnings generated." counts the suppressed ones too: noise.
@@ -82,7 +83,7 @@ stage_lint() {
         --inline-suppr --quiet --std=c11 -j "$JOBS" -I include -I src/nest "${files[@]}"; then
         echo "cppcheck: clean"
     else
-        echo "cppcheck: findings above"
+        echo "cppcheck: findings (above)"
         status=1
     fi
     return "$status"
@@ -138,8 +139,10 @@ for s in "${stages[@]}"; do
         detail="ctest: $((total - failed)) passed, $failed failed"
     elif [[ "$s" == lint ]]; then
         detail=$(grep -E '^(clang-tidy|cppcheck): ' "$log" | paste -sd ';' | sed 's/;/; /g')
+    elif grep -q '^No tests were found' "$log"; then
+        detail="ctest: no tests found"
     elif [[ $result == FAILED ]]; then
-        detail="did not get to ctest (build failed?)"
+        detail="configure or build failed (see the log)"
     fi
     summary+=("$(printf '  %-8s %-7s %5ss  %s' "$s" "$result" "$((SECONDS - start))" "$detail")")
 done
