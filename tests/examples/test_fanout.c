@@ -2,7 +2,8 @@
  * test_fanout.c - runs examples/fanout against examples/echo_server (both
  * child processes): every request succeeds; against a closed port every
  * request fails and the exit status says so; against a backend that never
- * answers, each request ends at its timeout instead of hanging.
+ * answers, each request ends at its timeout instead of hanging, and SIGINT
+ * cancels the requests in flight at once.
  */
 #define _GNU_SOURCE
 
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A listening socket on a free loopback port; it never accepts. */
@@ -114,12 +116,41 @@ static void test_silent_backend_times_out(void **state)
     close(backend);
 }
 
+/* SIGINT while requests wait on a silent backend: the fan-out is cancelled
+ * at once instead of waiting out the 10 s timeouts, and still reports. */
+static void test_sigint_cancels_requests_in_flight(void **state)
+{
+    (void)state;
+    struct child fanout;
+    char port_text[16];
+    int port = 0;
+    int backend = listen_somewhere(&port);
+    snprintf(port_text, sizeof port_text, "%d", port);
+    char *argv[] = {FANOUT_PATH,     "--port", port_text,      "--requests", "4",
+                    "--concurrency", "2",      "--timeout-ms", "10000",      NULL};
+
+    assert_int_equal(child_start(&fanout, argv), 0);
+    child_close_input(&fanout);
+    struct timespec pause = {.tv_nsec = 500 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    long long interrupted = child_now_ms();
+    child_signal(&fanout, SIGINT);
+    char *output = child_read_rest(&fanout, 5000);
+    assert_non_null(output);
+    assert_int_equal(child_wait(&fanout, 3000), 1);
+    assert_true(child_now_ms() - interrupted < child_scaled_ms(1500));
+    expect_summary(output, port, 0, 4);
+    free(output);
+    close(backend);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_every_request_echoed, child_kill_all),
         cmocka_unit_test_teardown(test_closed_port_fails_every_request, child_kill_all),
         cmocka_unit_test_teardown(test_silent_backend_times_out, child_kill_all),
+        cmocka_unit_test_teardown(test_sigint_cancels_requests_in_flight, child_kill_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
