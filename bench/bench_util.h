@@ -24,6 +24,17 @@ static inline int64_t bench_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID) or of the whole
+ * process (CLOCK_PROCESS_CPUTIME_ID), in ns. Unlike wall time it does not grow
+ * while other processes hold the core, so it stays meaningful on a busy
+ * machine; on an idle one the two agree for single-threaded work. */
+static inline int64_t bench_cpu_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* Parses a positive count such as "10000000", "10M" or "100k"; exits on junk. */
 static inline long bench_parse_count(const char *text, const char *what)
 {

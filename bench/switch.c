@@ -11,7 +11,10 @@
  * it includes an rt_sigprocmask syscall, which is what hand-written
  * switches avoid). The baseline uses min(N, 1M) switches: its cost per
  * switch does not depend on N and 10M would take seconds.
- * Each measurement is repeated R times (default 5); best and median shown.
+ * Each measurement is repeated R times (default 5); best and median shown,
+ * in wall time and in the thread's CPU time (CLOCK_THREAD_CPUTIME_ID: the
+ * same on an idle machine, but not inflated by other processes taking the
+ * core on a busy one).
  *
  * Usage: bench_switch [N [R]]
  */
@@ -48,14 +51,14 @@ static int pinger(void *arg)
     return 0;
 }
 
-static int64_t nest_times[MAX_REPEATS];
+static int64_t nest_times[MAX_REPEATS], nest_cpu[MAX_REPEATS];
 
 static int nest_main(void *arg)
 {
     (void)arg;
     long half = yields_total / 2;
     for (int r = 0; r < repeats; r++) {
-        int64_t t0 = bench_now_ns();
+        int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns(CLOCK_THREAD_CPUTIME_ID);
         nest_task *a = nest_spawn(pinger, &half);
         nest_task *b = nest_spawn(pinger, &half);
         if (!a || !b) {
@@ -68,6 +71,7 @@ static int nest_main(void *arg)
             return 1;
         }
         nest_times[r] = bench_now_ns() - t0;
+        nest_cpu[r] = bench_cpu_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
         if (ra != 0 || rb != 0) {
             fprintf(stderr, "a pinger failed\n");
             return 1;
@@ -95,7 +99,7 @@ static void uc_b_fn(void)
     /* never reached: B's last swap goes to A, which then finishes */
 }
 
-static int64_t ucontext_run(long switches)
+static int64_t ucontext_run(long switches, int64_t *cpu)
 {
     enum { STACK = 64 * 1024 };
     static char stack_a[STACK] __attribute__((aligned(64)));
@@ -113,8 +117,9 @@ static int64_t ucontext_run(long switches)
     uc_b.uc_stack.ss_size = STACK;
     uc_b.uc_link = &uc_main;
     makecontext(&uc_b, uc_b_fn, 0);
-    int64_t t0 = bench_now_ns();
+    int64_t t0 = bench_now_ns(), c0 = bench_cpu_ns(CLOCK_THREAD_CPUTIME_ID);
     swapcontext(&uc_main, &uc_a); /* back here when A has finished */
+    *cpu = bench_cpu_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
     return bench_now_ns() - t0;
 }
 
@@ -139,23 +144,26 @@ int main(int argc, char **argv)
     }
 
     long uc_switches = yields_total < 1000000 ? yields_total : 1000000;
-    int64_t uc_times[MAX_REPEATS];
+    int64_t uc_times[MAX_REPEATS], uc_cpu[MAX_REPEATS];
     for (int r = 0; r < repeats; r++)
-        uc_times[r] = ucontext_run(uc_switches);
+        uc_times[r] = ucontext_run(uc_switches, &uc_cpu[r]);
 
-    qsort(nest_times, (size_t)repeats, sizeof nest_times[0], cmp_i64);
-    qsort(uc_times, (size_t)repeats, sizeof uc_times[0], cmp_i64);
-    double nest_best = (double)nest_times[0] / (double)yields_total;
-    double nest_med = (double)nest_times[repeats / 2] / (double)yields_total;
-    double uc_best = (double)uc_times[0] / (double)uc_switches;
-    double uc_med = (double)uc_times[repeats / 2] / (double)uc_switches;
+    size_t n = (size_t)repeats;
+    qsort(nest_times, n, sizeof nest_times[0], cmp_i64);
+    qsort(nest_cpu, n, sizeof nest_cpu[0], cmp_i64);
+    qsort(uc_times, n, sizeof uc_times[0], cmp_i64);
+    qsort(uc_cpu, n, sizeof uc_cpu[0], cmp_i64);
+    double ny = (double)yields_total, us = (double)uc_switches;
+    double nest_best = (double)nest_times[0] / ny, nest_med = (double)nest_times[n / 2] / ny;
+    double uc_best = (double)uc_times[0] / us, uc_med = (double)uc_times[n / 2] / us;
+    double nest_cbest = (double)nest_cpu[0] / ny, uc_cbest = (double)uc_cpu[0] / us;
 
     printf("switch: nest_yield ping-pong, 2 tasks, %ld yields: %.2f ns/switch "
-           "(best of %d; median %.2f)\n",
-           yields_total, nest_best, repeats, nest_med);
+           "(best of %d; median %.2f; CPU time %.2f)\n",
+           yields_total, nest_best, repeats, nest_med, nest_cbest);
     printf("switch: baseline ucontext swapcontext ping-pong, %ld swaps: %.2f ns/switch "
-           "(best of %d; median %.2f)\n",
-           uc_switches, uc_best, repeats, uc_med);
+           "(best of %d; median %.2f; CPU time %.2f)\n",
+           uc_switches, uc_best, repeats, uc_med, uc_cbest);
     printf("switch: ratio nest/swapcontext = %.3f (swapcontext is %.1fx slower); "
            "target nest <= 15 ns: %s\n",
            nest_best / uc_best, uc_best / nest_best, nest_best <= 15.0 ? "met" : "MISSED");
