@@ -339,6 +339,7 @@ static void test_tcp_round_trip_numeric(void **state)
 static void test_tcp_connect_by_name(void **state)
 {
     (void)state;
+    TU_REQUIRE_THREADS(); /* the lookup runs on the thread pool */
     TU_RUN(main_tcp, "localhost", 0);
 }
 
@@ -356,7 +357,8 @@ static int main_refused(void *arg)
     CHECK_INT(port, >, 0);
     int64_t start = nest_now();
     CHECK_ERR(nest_tcp_connect("127.0.0.1", port, nest_after(TU_MS(5000))), ECONNREFUSED);
-    CHECK_ERR(nest_tcp_connect("localhost", port, nest_after(TU_MS(5000))), ECONNREFUSED);
+    if (!tu_no_threads()) /* the lookup runs on the thread pool */
+        CHECK_ERR(nest_tcp_connect("localhost", port, nest_after(TU_MS(5000))), ECONNREFUSED);
     CHECK_INT(nest_now() - start, <, TU_MS(2000));
     CHECK_ERR(nest_tcp_connect("127.0.0.1", 0, nest_after(100)), EINVAL);
     CHECK_ERR(nest_tcp_connect(NULL, port, nest_after(100)), EINVAL);

@@ -69,6 +69,7 @@ static void test_overflow_is_sigsegv(void **state)
         skip(); /* ASan reports the overflow itself (and exits with its own code) */
         return;
     }
+    TU_REQUIRE_FORK();
     expect_overflow_segv(0);          /* the default stack */
     expect_overflow_segv(256 * 1024); /* a custom one */
 }

@@ -41,6 +41,7 @@ static int main_result(void *arg)
 static void test_to_thread_result(void **state)
 {
     (void)state;
+    TU_REQUIRE_THREADS();
     TU_RUN(main_result, NULL, 0);
 }
 
@@ -98,6 +99,7 @@ static int main_other_thread(void *arg)
 static void test_to_thread_runs_elsewhere_loop_keeps_running(void **state)
 {
     (void)state;
+    TU_REQUIRE_THREADS();
     struct offload o;
     memset(&o, 0, sizeof o);
     TU_RUN(main_other_thread, &o, 0);
@@ -139,6 +141,7 @@ static int main_deadline(void *arg)
 static void test_to_thread_deadline_fn_completes(void **state)
 {
     (void)state;
+    TU_REQUIRE_THREADS();
     atomic_store(&slow_fn_finished, 0);
     atomic_store(&slow_fn_started, 0);
     int finished_when_main_returned = -1;
@@ -173,6 +176,7 @@ static int main_past_deadline(void *arg)
 static void test_to_thread_past_deadline_still_runs_fn(void **state)
 {
     (void)state;
+    TU_REQUIRE_THREADS();
     atomic_store(&quick_fn_ran, 0);
     TU_RUN(main_past_deadline, NULL, 0);
     assert_int_equal(atomic_load(&quick_fn_ran), 1);
@@ -211,6 +215,7 @@ static int main_cancel(void *arg)
 static void test_to_thread_cancel(void **state)
 {
     (void)state;
+    TU_REQUIRE_THREADS();
     atomic_store(&slow_fn_finished, 0);
     cancel_errno = -1;
     TU_RUN(main_cancel, NULL, 0);
@@ -259,6 +264,7 @@ static int main_jobs(void *arg)
 static void test_default_four_threads(void **state)
 {
     (void)state;
+    TU_REQUIRE_THREADS();
     atomic_store(&concurrent, 0);
     atomic_store(&max_concurrent, 0);
     int64_t start = nest_now();
@@ -273,6 +279,7 @@ static void test_default_four_threads(void **state)
 static void test_threads_option(void **state)
 {
     (void)state;
+    TU_REQUIRE_THREADS();
     atomic_store(&concurrent, 0);
     atomic_store(&max_concurrent, 0);
     nest_options opt;
