@@ -17,9 +17,16 @@ set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
 set(CMAKE_ASM_COMPILER aarch64-linux-gnu-gcc)
 
-# ctest runs every test executable through qemu; -L points the emulated
-# dynamic loader at the cross C library.
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/aarch64-linux-gnu)
+# ctest runs every test executable through qemu. -L makes the emulated program
+# see /usr/aarch64-linux-gnu as its root first, so its dynamic loader is the
+# cross C library's (libc6-arm64-cross). LD_LIBRARY_PATH then makes that loader
+# take libc.so.6 from the same place: without it, it searches
+# /lib/aarch64-linux-gnu first, finds the multiarch libc6:arm64 that
+# libcmocka-dev:arm64 pulls in (a different Debian revision of glibc 2.36), and
+# the mismatched loader/libc pair hangs in the first pthread_create.
+# Multiarch libraries (libcmocka.so.0) are still found in /usr/lib/aarch64-linux-gnu.
+set(CMAKE_CROSSCOMPILING_EMULATOR
+    qemu-aarch64;-L;/usr/aarch64-linux-gnu;-E;LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib)
 
 # Look for libraries and headers in the cross sysroot and in the multiarch
 # arm64 directories (searched under "/" as lib/aarch64-linux-gnu thanks to
