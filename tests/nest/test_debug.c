@@ -411,6 +411,7 @@ static void test_sigquit_prints_dump(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_lag_report_names_spawn_site),
         TU_TEST(test_slow_ms_threshold),

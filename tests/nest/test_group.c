@@ -434,6 +434,7 @@ static void test_group_frees_finished_children(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_first_failure_cancels_siblings),
         TU_TEST(test_first_of_two_failures_wins),

@@ -447,6 +447,7 @@ static void test_wait_fd(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_cancel_blocked_read),
         TU_TEST(test_read_partial_and_eof),

@@ -311,6 +311,7 @@ static void test_failed_connect_frees_slot(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_back_pressure),
         TU_TEST(test_reuse),

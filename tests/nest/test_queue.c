@@ -344,6 +344,7 @@ static void test_cancelled_getter_loses_no_item(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_join_with_three_workers),
         TU_TEST(test_task_done_accounting),

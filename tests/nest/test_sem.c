@@ -273,6 +273,7 @@ static void test_close_wakes_waiters(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_permits),
         TU_TEST(test_bounded_concurrency),

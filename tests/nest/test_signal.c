@@ -337,6 +337,7 @@ static void test_no_signals_leaves_handlers_alone(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_sigterm_wakes_wait_shutdown),
         TU_TEST(test_sigint_wakes_wait_shutdown),

@@ -208,6 +208,7 @@ static void test_no_guard_env(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_overflow_is_sigsegv),
         TU_TEST(test_custom_stack_size_honoured),

@@ -804,6 +804,7 @@ static void test_nested_run_ebusy(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_spawn_join_result),
         TU_TEST(test_join_timeout_keeps_handle),

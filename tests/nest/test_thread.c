@@ -295,6 +295,7 @@ static void test_threads_option(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_to_thread_result),
         TU_TEST(test_to_thread_runs_elsewhere_loop_keeps_running),

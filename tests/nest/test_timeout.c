@@ -458,6 +458,7 @@ static void test_sleep_timing(void **state)
 
 int main(void)
 {
+    tu_apply_filter();
     const struct CMUnitTest tests[] = {
         TU_TEST(test_wait_for_expiry),
         TU_TEST(test_wait_for_success_and_edge_cases),

@@ -244,6 +244,15 @@ TU_UNUSED static int tu_fd_teardown(void **state)
     return 0;
 }
 
+/* NEST_TEST_FILTER=<pattern> runs only the matching tests (cmocka's
+ * wildcards), for debugging one test. Call at the start of main(). */
+TU_UNUSED static void tu_apply_filter(void)
+{
+    const char *pattern = getenv("NEST_TEST_FILTER");
+    if (pattern && pattern[0])
+        cmocka_set_test_filter(pattern);
+}
+
 /* A cmocka test with the fd-count fixture. */
 #define TU_TEST(fn) cmocka_unit_test_setup_teardown(fn, tu_fd_setup, tu_fd_teardown)
 
