@@ -6,8 +6,18 @@
  */
 #include "test_util.h"
 
+#include <sys/mman.h>
+
 /* ---- overflow ---------------------------------------------------------------------- */
 
+/* What the child's SIGSEGV handler saw, in memory shared with the parent. */
+struct fault_report {
+    uintptr_t stack_top;   /* a local near the top of the overflowing task's stack */
+    uintptr_t fault_addr;  /* si_addr of the first SIGSEGV */
+    int faults;
+};
+
+static struct fault_report *fault_report;
 static volatile int recursion_sink;
 
 static int __attribute__((noinline)) recurse(int depth)
@@ -21,10 +31,29 @@ static int __attribute__((noinline)) recurse(int depth)
     return below + frame[sizeof frame - 1];
 }
 
+static void on_segv(int sig, siginfo_t *info, void *context)
+{
+    (void)sig;
+    (void)context;
+    if (fault_report->faults++ == 0)
+        fault_report->fault_addr = (uintptr_t)info->si_addr;
+    /* SA_RESETHAND: returning re-runs the access, which now kills the
+     * process with SIGSEGV, as it would without this handler. */
+}
+
 static int overflowing_task(void *arg)
 {
     (void)arg;
-    recursion_sink = recurse(0);
+    volatile char top_marker = 0;
+    fault_report->stack_top = (uintptr_t)&top_marker;
+    recursion_sink = recurse(top_marker);
+    return 0;
+}
+
+static int neighbour_task(void *arg)
+{
+    (void)arg;
+    (void)nest_sleep(100000);
     return 0;
 }
 
@@ -32,7 +61,10 @@ static int main_overflow(void *arg)
 {
     (void)arg;
     nest_task *t = nest_spawn(overflowing_task, NULL);
-    if (!t)
+    /* Mapped after (so, usually, right below) the overflowing task's stack:
+     * without a guard page the overflow would run into it silently. */
+    nest_task *neighbour = nest_spawn(neighbour_task, NULL);
+    if (!t || !neighbour)
         return 1;
     int r;
     (void)nest_join(t, NEST_FOREVER, &r);
@@ -42,6 +74,15 @@ static int main_overflow(void *arg)
 static int child_overflow(void *arg)
 {
     size_t stack_size = (size_t)(uintptr_t)arg;
+    static char alt_stack[64 * 1024];
+    stack_t ss = {.ss_sp = alt_stack, .ss_size = sizeof alt_stack};
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_segv;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    if (sigaltstack(&ss, NULL) != 0 || sigaction(SIGSEGV, &action, NULL) != 0)
+        return 51;
     nest_options opt;
     memset(&opt, 0, sizeof opt);
     opt.no_signals = 1;
@@ -52,7 +93,13 @@ static int child_overflow(void *arg)
 
 static void expect_overflow_segv(size_t stack_size)
 {
+    fault_report = mmap(NULL, sizeof *fault_report, PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(fault_report != MAP_FAILED);
+    memset(fault_report, 0, sizeof *fault_report);
     int status = tu_fork_run(child_overflow, (void *)(uintptr_t)stack_size);
+    struct fault_report report = *fault_report;
+    munmap(fault_report, sizeof *fault_report);
     assert_int_not_equal(status, -1);
     if (WIFEXITED(status))
         fail_msg("stack overflow did not kill the child (exit status %d)", WEXITSTATUS(status));
@@ -60,6 +107,17 @@ static void expect_overflow_segv(size_t stack_size)
     if (WTERMSIG(status) != SIGSEGV)
         fail_msg("stack overflow killed the child with signal %d, expected SIGSEGV (%d)",
                  WTERMSIG(status), SIGSEGV);
+    /* The first fault is on the guard page just below the task's own stack,
+     * not somewhere further down after overwriting what lies there. */
+    assert_int_equal(report.faults, 1);
+    long page = sysconf(_SC_PAGESIZE);
+    intptr_t depth = (intptr_t)(report.stack_top - report.fault_addr);
+    intptr_t low = (intptr_t)stack_size - 16 * 1024;
+    intptr_t high = (intptr_t)stack_size + page + 16 * 1024;
+    if (depth < low || depth > high)
+        fail_msg("the overflow first faulted %ld bytes below the top of a %zu-byte stack, "
+                 "expected %ld..%ld (the guard page): no guard page?",
+                 (long)depth, stack_size, (long)low, (long)high);
 }
 
 static void test_overflow_is_sigsegv(void **state)
@@ -70,7 +128,7 @@ static void test_overflow_is_sigsegv(void **state)
         return;
     }
     TU_REQUIRE_FORK();
-    expect_overflow_segv(0);          /* the default stack */
+    expect_overflow_segv(64 * 1024);  /* the default size */
     expect_overflow_segv(256 * 1024); /* a custom one */
 }
 
