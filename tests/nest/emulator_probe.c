@@ -1,9 +1,10 @@
 /*
  * emulator_probe.c - run at configure time under CMAKE_CROSSCOMPILING_EMULATOR
- * (qemu-user) to learn whether fork() and pthread_create() work there. In
- * some sandboxes (gVisor) both hang forever under qemu-aarch64, even in a
- * trivial program; the tests that need them are then skipped instead of
- * timing out (NEST_TEST_NO_FORK / NEST_TEST_NO_THREADS, see test_util.h).
+ * (qemu-user) to learn whether fork() and pthread_create() work there. Both
+ * hung forever, even in a trivial program, while qemu's loader paired the
+ * cross ld.so with another glibc build; the tests that need them are then
+ * skipped instead of timing out (NEST_TEST_NO_FORK / NEST_TEST_NO_THREADS,
+ * see test_util.h).
  *
  *   emulator_probe thread|fork   prints "ok" and exits 0 when it works
  */
