@@ -445,6 +445,73 @@ static void test_wait_fd(void **state)
     TU_RUN(main_wait_fd, NULL, 0);
 }
 
+/* ---- more read(2)/write(2) habits --------------------------------------------------- */
+
+struct blocked_accept {
+    int lfd;
+    int rc;
+    int err;
+};
+
+static int accept_forever(void *arg)
+{
+    struct blocked_accept *b = arg;
+    errno = 0;
+    b->rc = nest_accept(b->lfd, NULL, NULL, NEST_FOREVER);
+    b->err = errno;
+    return 0;
+}
+
+static int main_misc(void *arg)
+{
+    (void)arg;
+    /* Cancel while blocked in nest_accept. */
+    struct blocked_accept b = {nest_tcp_listen("127.0.0.1", 0, 4), -5, 0};
+    CHECK_INT(b.lfd, >=, 0);
+    nest_task *t = nest_spawn(accept_forever, &b);
+    CHECK_OK(nest_sleep(20));
+    CHECK_EQ(b.rc, -5);
+    nest_cancel(t);
+    int r;
+    CHECK_OK(nest_join(t, NEST_FOREVER, &r));
+    CHECK_EQ(b.rc, -1);
+    CHECK_EQ(b.err, ECANCELED);
+    CHECK_OK(nest_close(b.lfd));
+
+    /* A regular file is always ready: data, then 0 at its end. */
+    char path[] = "/tmp/nest-test-file-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK_INT(fd, >=, 0);
+    if (fd < 0)
+        return 1;
+    unlink(path);
+    CHECK_EQ(nest_write(fd, "file data", 9, nest_after(TU_MS(1000))), 9);
+    CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+    char buf[32];
+    CHECK_EQ(nest_read(fd, buf, sizeof buf, nest_after(TU_MS(1000))), 9);
+    CHECK(memcmp(buf, "file data", 9) == 0);
+    CHECK_EQ(nest_read(fd, buf, sizeof buf, nest_after(TU_MS(1000))), 0);
+    CHECK_OK(nest_close(fd));
+
+    /* Writing to a socket whose peer is gone fails with EPIPE (no SIGPIPE
+     * killing the process). */
+    int sv[2];
+    if (tu_socketpair(sv) != 0)
+        return 1;
+    CHECK_OK(nest_close(sv[1]));
+    CHECK_ERR(nest_write(sv[0], "x", 1, nest_after(TU_MS(1000))), EPIPE);
+    CHECK_OK(nest_close(sv[0]));
+    /* A bad fd: EBADF, as read(2) says. */
+    CHECK_ERR(nest_read(sv[0], buf, 1, nest_after(100)), EBADF);
+    return 0;
+}
+
+static void test_accept_cancel_regular_file_and_epipe(void **state)
+{
+    (void)state;
+    TU_RUN(main_misc, NULL, 0);
+}
+
 int main(void)
 {
     tu_apply_filter();
@@ -458,6 +525,7 @@ int main(void)
         TU_TEST(test_connect_refused),
         TU_TEST(test_close_wakes_blocked_task_ebadf),
         TU_TEST(test_wait_fd),
+        TU_TEST(test_accept_cancel_regular_file_and_epipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
