@@ -409,6 +409,39 @@ static void test_sigquit_prints_dump(void **state)
     free(text);
 }
 
+/* no_signals=1 is about SIGINT/SIGTERM only (RUNTIME.md): in debug mode
+ * SIGQUIT still prints the dump. */
+static int child_sigquit_no_signals(void *arg)
+{
+    (void)arg;
+    nest_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.debug = 1;
+    opt.no_signals = 1;
+    int rc = nest_run(main_sigquit, NULL, &opt);
+    return rc == 0 ? 0 : 3;
+}
+
+static void test_sigquit_prints_dump_with_no_signals(void **state)
+{
+    (void)state;
+    TU_REQUIRE_FORK(); /* if SIGQUIT is not handled, it kills the process */
+    struct tu_capture capture = {-1, -1};
+    assert_int_equal(tu_capture_begin(&capture), 0);
+    int status = tu_fork_run(child_sigquit_no_signals, NULL);
+    char *text = tu_capture_end(&capture);
+    assert_non_null(text);
+    if (WIFSIGNALED(status))
+        fail_msg("debug mode with no_signals=1: SIGQUIT killed the process (signal %d) "
+                 "instead of printing the dump", WTERMSIG(status));
+    TU_ASSERT_CHILD_OK(status);
+    char s[SITE_LEN];
+    site(s, quit_spawn_line);
+    if (!strstr(text, s))
+        fail_msg("no dump of the sleeping task (%s) after SIGQUIT:\n%s", s, text);
+    free(text);
+}
+
 int main(void)
 {
     tu_apply_filter();
@@ -419,6 +452,7 @@ int main(void)
         TU_TEST(test_dump_lists_tasks),
         TU_TEST(test_env_enables_debug),
         TU_TEST(test_sigquit_prints_dump),
+        TU_TEST(test_sigquit_prints_dump_with_no_signals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
