@@ -56,7 +56,7 @@ static char *run_captured(int (*fn)(void *), void *arg, nest_options opt, int *r
     return text;
 }
 
-/* ---- the lag report ---------------------------------------------------------------------- */
+/* ---- the lag report ----------------------------------------------------------------------- */
 
 struct lag_lines {
     int blocker_line;
@@ -158,7 +158,7 @@ static void test_slow_ms_threshold(void **state)
     free(text);
 }
 
-/* ---- never-observed failures and leftovers at exit --------------------------------------------- */
+/* ---- never-observed failures and leftovers at exit ---------------------------------------- */
 
 struct exit_lines {
     int unobserved_line;
@@ -229,7 +229,7 @@ static void test_unobserved_failure_and_leftovers_reported(void **state)
     free(text);
 }
 
-/* ---- nest_dump ------------------------------------------------------------------------------ */
+/* ---- nest_dump ---------------------------------------------------------------------------- */
 
 struct dump_state {
     int fds[2];
@@ -341,7 +341,7 @@ static void test_dump_lists_tasks(void **state)
     free(d.dump);
 }
 
-/* ---- NEST_DEBUG=1 --------------------------------------------------------------------------- */
+/* ---- NEST_DEBUG=1 ------------------------------------------------------------------------- */
 
 static void test_env_enables_debug(void **state)
 {
@@ -362,7 +362,7 @@ static void test_env_enables_debug(void **state)
     free(text);
 }
 
-/* ---- SIGQUIT prints the dump ----------------------------------------------------------------- */
+/* ---- SIGQUIT prints the dump -------------------------------------------------------------- */
 
 /* The spawn below is on this line + 6; main_sigquit checks it. */
 static const int quit_spawn_line = __LINE__ + 6;
@@ -433,7 +433,8 @@ static void test_sigquit_prints_dump_with_no_signals(void **state)
     assert_non_null(text);
     if (WIFSIGNALED(status))
         fail_msg("debug mode with no_signals=1: SIGQUIT killed the process (signal %d) "
-                 "instead of printing the dump", WTERMSIG(status));
+                 "instead of printing the dump",
+                 WTERMSIG(status));
     TU_ASSERT_CHILD_OK(status);
     char s[SITE_LEN];
     site(s, quit_spawn_line);

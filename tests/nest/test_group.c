@@ -12,7 +12,7 @@
 #define TU_HAVE_MALLINFO2 1
 #endif
 
-/* ---- first failure wins, siblings cancelled -------------------------------------- */
+/* ---- first failure wins, siblings cancelled ----------------------------------------------- */
 
 static int sibling_cancelled;
 static int sibling_completed;
@@ -109,7 +109,7 @@ static void test_first_of_two_failures_wins(void **state)
     TU_RUN(main_two_failures, NULL, 0);
 }
 
-/* ---- all succeed --------------------------------------------------------------- */
+/* ---- all succeed -------------------------------------------------------------------------- */
 
 static int succeeded;
 
@@ -152,7 +152,7 @@ static void test_all_succeed_returns_zero(void **state)
     TU_RUN(main_all_succeed, NULL, 0);
 }
 
-/* ---- group_wait timeout: children keep running ----------------------------------- */
+/* ---- group_wait timeout: children keep running -------------------------------------------- */
 
 static int slow_done;
 static int slow_cancelled;
@@ -199,7 +199,7 @@ static void test_wait_timeout_leaves_children_running(void **state)
     TU_RUN(main_wait_timeout, NULL, 0);
 }
 
-/* ---- a cancelled parent cancels its children -------------------------------------- */
+/* ---- a cancelled parent cancels its children ---------------------------------------------- */
 
 static int parent_wait_errno;
 static int children_cancelled_before_close;
@@ -267,7 +267,7 @@ static void test_cancelled_parent_cancels_children(void **state)
     TU_RUN(main_parent_cancel, NULL, 0);
 }
 
-/* ---- group_close cancels and waits ----------------------------------------------- */
+/* ---- group_close cancels and waits -------------------------------------------------------- */
 
 static int close_children_finished;
 
@@ -358,7 +358,7 @@ static void test_close_in_cancelled_task(void **state)
     TU_RUN(main_close_in_cancelled, NULL, 0);
 }
 
-/* ---- finished children are freed ----------------------------------------------- */
+/* ---- finished children are freed ---------------------------------------------------------- */
 
 static long short_done;
 

@@ -10,7 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-/* ---- cancel while blocked in nest_read --------------------------------------------- */
+/* ---- cancel while blocked in nest_read ---------------------------------------------------- */
 
 struct blocked_reader {
     int fd;
@@ -70,7 +70,7 @@ static void test_cancel_blocked_read(void **state)
     TU_RUN(main_cancel_read, NULL, 0);
 }
 
-/* ---- partial reads and EOF ---------------------------------------------------------- */
+/* ---- partial reads and EOF ---------------------------------------------------------------- */
 
 struct partial {
     int fds[2];
@@ -128,7 +128,7 @@ static void test_read_partial_and_eof(void **state)
     TU_RUN(main_partial, NULL, 0);
 }
 
-/* ---- nest_write writes everything ------------------------------------------------- */
+/* ---- nest_write writes everything --------------------------------------------------------- */
 
 #define BIG (4u << 20)
 
@@ -209,7 +209,7 @@ static void test_write_all_to_slow_reader(void **state)
     assert_int_equal(b.mismatch, 0);
 }
 
-/* ---- deadlines ------------------------------------------------------------------------ */
+/* ---- deadlines ---------------------------------------------------------------------------- */
 
 static int main_deadlines(void *arg)
 {
@@ -245,7 +245,7 @@ static void test_read_write_deadlines(void **state)
     TU_RUN(main_deadlines, NULL, 0);
 }
 
-/* ---- TCP ---------------------------------------------------------------------------- */
+/* ---- TCP ---------------------------------------------------------------------------------- */
 
 static int local_port(int fd)
 {
@@ -292,8 +292,7 @@ static int round_trip(const char *host, int port)
 {
     int fd = nest_tcp_connect(host, port, nest_after(TU_MS(5000)));
     if (fd < 0) {
-        tu_fail(__FILE__, __LINE__, "nest_tcp_connect(%s, %d): %s", host, port,
-                strerror(errno));
+        tu_fail(__FILE__, __LINE__, "nest_tcp_connect(%s, %d): %s", host, port, strerror(errno));
         return -1;
     }
     CHECK_EQ(nest_write(fd, "ping", 4, nest_after(TU_MS(5000))), 4);
@@ -350,8 +349,7 @@ static int main_refused(void *arg)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return 1;
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     CHECK_OK(bind(fd, (struct sockaddr *)&address, sizeof address));
     int port = local_port(fd);
     CHECK_INT(port, >, 0);
@@ -372,7 +370,7 @@ static void test_connect_refused(void **state)
     TU_RUN(main_refused, NULL, 0);
 }
 
-/* ---- nest_close wakes a blocked task with EBADF ------------------------------------ */
+/* ---- nest_close wakes a blocked task with EBADF ------------------------------------------- */
 
 static int main_close_wakes(void *arg)
 {
@@ -417,7 +415,7 @@ static void test_close_wakes_blocked_task_ebadf(void **state)
     TU_RUN(main_close_wakes, NULL, 0);
 }
 
-/* ---- nest_wait_fd ------------------------------------------------------------------- */
+/* ---- nest_wait_fd ------------------------------------------------------------------------- */
 
 static int main_wait_fd(void *arg)
 {
@@ -445,7 +443,7 @@ static void test_wait_fd(void **state)
     TU_RUN(main_wait_fd, NULL, 0);
 }
 
-/* ---- more read(2)/write(2) habits --------------------------------------------------- */
+/* ---- more read(2)/write(2) habits --------------------------------------------------------- */
 
 struct blocked_accept {
     int lfd;

@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-/* ---- the server ----------------------------------------------------------------------- */
+/* ---- the server --------------------------------------------------------------------------- */
 
 struct server {
     int lfd;
@@ -98,7 +98,7 @@ static void settle(struct server *s, int n)
     CHECK_OK(nest_sleep(20));
 }
 
-/* ---- back-pressure ------------------------------------------------------------------- */
+/* ---- back-pressure ------------------------------------------------------------------------ */
 
 struct third {
     nest_pool *pool;
@@ -157,7 +157,7 @@ static void test_back_pressure(void **state)
     TU_RUN(main_back_pressure, NULL, 0);
 }
 
-/* ---- reuse ------------------------------------------------------------------------- */
+/* ---- reuse -------------------------------------------------------------------------------- */
 
 static int main_reuse(void *arg)
 {
@@ -206,7 +206,7 @@ static void test_reuse(void **state)
     TU_RUN(main_reuse, NULL, 0);
 }
 
-/* ---- non-reusable release closes ------------------------------------------------------- */
+/* ---- non-reusable release closes ---------------------------------------------------------- */
 
 static int main_not_reusable(void *arg)
 {
@@ -244,7 +244,7 @@ static void test_non_reusable_release_closes(void **state)
     TU_RUN(main_not_reusable, NULL, 0);
 }
 
-/* ---- acquire deadline ------------------------------------------------------------------ */
+/* ---- acquire deadline --------------------------------------------------------------------- */
 
 static int main_acquire_deadline(void *arg)
 {
@@ -287,8 +287,7 @@ static int main_refused(void *arg)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return 1;
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     CHECK_OK(bind(fd, (struct sockaddr *)&address, sizeof address));
     socklen_t length = sizeof address;
     CHECK_OK(getsockname(fd, (struct sockaddr *)&address, &length));

@@ -6,7 +6,7 @@
  */
 #include "test_util.h"
 
-/* ---- join with three workers -------------------------------------------------------- */
+/* ---- join with three workers -------------------------------------------------------------- */
 
 struct work {
     nest_queue *queue;
@@ -85,7 +85,7 @@ static void test_join_with_three_workers(void **state)
     TU_RUN(main_join_three_workers, &work, 0);
 }
 
-/* ---- task_done accounting ------------------------------------------------------------ */
+/* ---- task_done accounting ----------------------------------------------------------------- */
 
 static int joiner_rc;
 static int64_t joiner_returned_at;
@@ -149,7 +149,7 @@ static void test_task_done_accounting(void **state)
     TU_RUN(main_task_done, NULL, 0);
 }
 
-/* ---- bounded queue: put blocks when full ---------------------------------------------- */
+/* ---- bounded queue: put blocks when full -------------------------------------------------- */
 
 static int producer_done;
 static int producer_rc;
@@ -204,7 +204,7 @@ static void test_bounded_put_blocks_when_full(void **state)
     TU_RUN(main_bounded, NULL, 0);
 }
 
-/* ---- close wakes waiters with EPIPE ----------------------------------------------------- */
+/* ---- close wakes waiters with EPIPE ------------------------------------------------------- */
 
 struct waiter_result {
     nest_queue *q;
@@ -278,7 +278,7 @@ static void test_close_wakes_getters_and_putters(void **state)
     TU_RUN(main_close_wakes, NULL, 0);
 }
 
-/* ---- get deadline ------------------------------------------------------------------------ */
+/* ---- get deadline ------------------------------------------------------------------------- */
 
 static int main_get_deadline(void *arg)
 {
@@ -320,7 +320,7 @@ static int main_cancelled_getter(void *arg)
     nest_task *ta = nest_spawn(blocked_getter, &a);
     nest_task *tb = nest_spawn(blocked_getter, &b);
     CHECK_OK(nest_sleep(10));
-    nest_cancel(ta);                /* the first getter leaves the line... */
+    nest_cancel(ta);                    /* the first getter leaves the line... */
     CHECK_OK(nest_queue_put(q, &a, 0)); /* ...so the item goes to the second */
     int r;
     CHECK_OK(nest_join(ta, NEST_FOREVER, &r));

@@ -4,7 +4,7 @@
  */
 #include "test_util.h"
 
-/* ---- permits ---------------------------------------------------------------------- */
+/* ---- permits ------------------------------------------------------------------------------ */
 
 static int main_permits(void *arg)
 {
@@ -91,7 +91,7 @@ static void test_bounded_concurrency(void **state)
     TU_RUN(main_bounded_concurrency, NULL, 0);
 }
 
-/* ---- FIFO wake ----------------------------------------------------------------------- */
+/* ---- FIFO wake ---------------------------------------------------------------------------- */
 
 struct fifo {
     nest_sem *sem;
@@ -151,7 +151,7 @@ static void test_fifo_wake(void **state)
     TU_RUN(main_fifo, NULL, 0);
 }
 
-/* ---- acquire timeout --------------------------------------------------------------- */
+/* ---- acquire timeout ---------------------------------------------------------------------- */
 
 static int main_timeout(void *arg)
 {
@@ -178,7 +178,7 @@ static void test_acquire_timeout(void **state)
     TU_RUN(main_timeout, NULL, 0);
 }
 
-/* ---- cancel while waiting loses no permit ---------------------------------------------- */
+/* ---- cancel while waiting loses no permit ------------------------------------------------- */
 
 struct holder {
     nest_sem *sem;

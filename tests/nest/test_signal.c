@@ -17,7 +17,7 @@ static nest_options signal_options(void)
     return opt;
 }
 
-/* ---- SIGTERM wakes nest_wait_shutdown ---------------------------------------------------- */
+/* ---- SIGTERM wakes nest_wait_shutdown ----------------------------------------------------- */
 
 static int raise_after(void *arg)
 {
@@ -113,7 +113,7 @@ static void test_external_sigterm(void **state)
     TU_ASSERT_CHILD_OK(status);
 }
 
-/* ---- nest_shutdown() from code ----------------------------------------------------------- */
+/* ---- nest_shutdown() from code ------------------------------------------------------------ */
 
 static int shutdown_after(void *arg)
 {
@@ -169,7 +169,7 @@ static void test_shutdown_from_code(void **state)
     assert_int_equal(nest_shutdown_requested(), 0); /* outside a loop */
 }
 
-/* ---- a second signal cancels main ----------------------------------------------------------- */
+/* ---- a second signal cancels main --------------------------------------------------------- */
 
 static int two_signals(void *arg)
 {
@@ -218,7 +218,7 @@ static void test_second_signal_cancels_main(void **state)
     TU_ASSERT_CHILD_OK(tu_fork_run(child_second_signal, NULL));
 }
 
-/* ---- handlers restored -------------------------------------------------------------------------- */
+/* ---- handlers restored -------------------------------------------------------------------- */
 
 static atomic_int own_handler_calls;
 
@@ -289,7 +289,7 @@ static void test_handlers_restored_after_run(void **state)
     TU_ASSERT_CHILD_OK(tu_fork_run(child_restored, NULL));
 }
 
-/* ---- no_signals=1 leaves them alone ----------------------------------------------------------- */
+/* ---- no_signals=1 leaves them alone ------------------------------------------------------- */
 
 static int main_no_signals(void *arg)
 {

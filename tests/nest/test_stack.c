@@ -8,12 +8,12 @@
 
 #include <sys/mman.h>
 
-/* ---- overflow ---------------------------------------------------------------------- */
+/* ---- overflow ----------------------------------------------------------------------------- */
 
 /* What the child's SIGSEGV handler saw, in memory shared with the parent. */
 struct fault_report {
-    uintptr_t stack_top;   /* a local near the top of the overflowing task's stack */
-    uintptr_t fault_addr;  /* si_addr of the first SIGSEGV */
+    uintptr_t stack_top;  /* a local near the top of the overflowing task's stack */
+    uintptr_t fault_addr; /* si_addr of the first SIGSEGV */
     int faults;
 };
 
@@ -93,8 +93,8 @@ static int child_overflow(void *arg)
 
 static void expect_overflow_segv(size_t stack_size)
 {
-    fault_report = mmap(NULL, sizeof *fault_report, PROT_READ | PROT_WRITE,
-                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    fault_report =
+        mmap(NULL, sizeof *fault_report, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     assert_true(fault_report != MAP_FAILED);
     memset(fault_report, 0, sizeof *fault_report);
     int status = tu_fork_run(child_overflow, (void *)(uintptr_t)stack_size);
@@ -132,7 +132,7 @@ static void test_overflow_is_sigsegv(void **state)
     expect_overflow_segv(256 * 1024); /* a custom one */
 }
 
-/* ---- custom stack_size ----------------------------------------------------------------- */
+/* ---- custom stack_size -------------------------------------------------------------------- */
 
 #define BIG_FRAME (900 * 1024)
 
@@ -193,7 +193,7 @@ static void test_custom_stack_size_honoured(void **state)
     TU_ASSERT_CHILD_OK(tu_fork_run(child_big_stack, NULL));
 }
 
-/* ---- without guard pages ----------------------------------------------------------------- */
+/* ---- without guard pages ------------------------------------------------------------------ */
 
 #if TU_ASAN
 #define UNGUARDED_TASKS 2000 /* ASan: 256 KiB stacks and fake stacks per task */

@@ -8,7 +8,7 @@
 
 #include <sys/timerfd.h>
 
-/* ---- spawn / join / result ---------------------------------------------------- */
+/* ---- spawn / join / result ---------------------------------------------------------------- */
 
 static int return_arg(void *arg)
 {
@@ -50,7 +50,7 @@ static void test_spawn_join_result(void **state)
     TU_RUN(main_spawn_join, NULL, 0);
 }
 
-/* ---- join timeout leaves the handle valid -------------------------------------- */
+/* ---- join timeout leaves the handle valid ------------------------------------------------- */
 
 static int slow_seven_saw;
 
@@ -82,7 +82,7 @@ static int main_join_timeout(void *arg)
     CHECK_ERR(nest_join(t, nest_now() - 10, &r), ETIMEDOUT);
     CHECK_EQ(slow_seven_saw, 0); /* still running, and the timeouts did not cancel it */
     CHECK_OK(nest_join(t, NEST_FOREVER, &r));
-    CHECK_EQ(r, 7);                /* it was not cancelled by the timed-out joins */
+    CHECK_EQ(r, 7); /* it was not cancelled by the timed-out joins */
     CHECK_EQ(slow_seven_saw, 1);
     CHECK_ELAPSED_GE(nest_now() - start, 300);
     return 0;
@@ -114,7 +114,7 @@ static void test_join_finished_task_past_deadline(void **state)
     TU_RUN(main_join_finished_past_deadline, NULL, 0);
 }
 
-/* ---- cancel while blocked -------------------------------------------------------- */
+/* ---- cancel while blocked ----------------------------------------------------------------- */
 
 static int sleeper_errno;
 static int sleeper_cancelled_flag;
@@ -157,7 +157,7 @@ static void test_cancel_while_blocked(void **state)
     TU_RUN(main_cancel_blocked, NULL, 0);
 }
 
-/* ---- cancel before the first run ---------------------------------------------------- */
+/* ---- cancel before the first run ---------------------------------------------------------- */
 
 static int early_ran;
 static int early_cancelled_at_start;
@@ -200,7 +200,7 @@ static void test_cancel_before_first_run(void **state)
     TU_RUN(main_cancel_before_run, NULL, 0);
 }
 
-/* ---- level-triggered cancellation -------------------------------------------------- */
+/* ---- level-triggered cancellation --------------------------------------------------------- */
 
 struct level_state {
     int pipe_fds[2];
@@ -344,7 +344,7 @@ static void test_cancellation_level_triggered_when_ready(void **state)
     TU_RUN(main_level_when_ready, NULL, 0);
 }
 
-/* ---- a forever join after nest_cancel completes in a cancelled task ----------------- */
+/* ---- a forever join after nest_cancel completes in a cancelled task ----------------------- */
 
 static int child_returned;
 static int child_saw_cancel;
@@ -439,7 +439,7 @@ static void test_forever_join_in_cancelled_task_without_cancel(void **state)
     TU_RUN(main_forever_join_without_cancel, NULL, 0);
 }
 
-/* ---- nest_cancelled ----------------------------------------------------------------- */
+/* ---- nest_cancelled ----------------------------------------------------------------------- */
 
 static int cancelled_probe_before, cancelled_probe_after;
 
@@ -478,7 +478,7 @@ static void test_nest_cancelled(void **state)
     TU_RUN(main_cancelled, NULL, 0);
 }
 
-/* ---- nest_yield: FIFO round robin, no starvation of timers and I/O ------------------ */
+/* ---- nest_yield: FIFO round robin, no starvation of timers and I/O ------------------------ */
 
 static char yield_log[64];
 static size_t yield_log_len;
@@ -588,9 +588,9 @@ static void test_yield_does_not_starve_timers_or_io(void **state)
     TU_RUN(main_yield_fairness, &f, 0);
 }
 
-/* ---- 100,000 tasks in batches ------------------------------------------------------ */
+/* ---- 100,000 tasks in batches ------------------------------------------------------------- */
 
-#define BATCH 1000
+#define BATCH   1000
 #define BATCHES 100
 
 static int yield_and_return_index(void *arg)
@@ -634,7 +634,7 @@ static void test_hundred_thousand_tasks(void **state)
     assert_int_equal(total, (long)BATCHES * (BATCH * (BATCH - 1) / 2));
 }
 
-/* ---- outside a loop ---------------------------------------------------------------- */
+/* ---- outside a loop ----------------------------------------------------------------------- */
 
 static void test_calls_outside_loop_fail_eperm(void **state)
 {
@@ -660,7 +660,7 @@ static void test_calls_outside_loop_fail_eperm(void **state)
     TU_ASSERT_NO_FAILURES();
 }
 
-/* ---- nest_run -------------------------------------------------------------------------- */
+/* ---- nest_run ----------------------------------------------------------------------------- */
 
 static int return_123(void *arg)
 {

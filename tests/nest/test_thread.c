@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-/* ---- result ------------------------------------------------------------------------ */
+/* ---- result ------------------------------------------------------------------------------- */
 
 struct compute {
     int input;
@@ -45,7 +45,7 @@ static void test_to_thread_result(void **state)
     TU_RUN(main_result, NULL, 0);
 }
 
-/* ---- another thread, and the loop keeps running ---------------------------------------- */
+/* ---- another thread, and the loop keeps running ------------------------------------------- */
 
 struct offload {
     pthread_t loop_thread;
@@ -109,7 +109,7 @@ static void test_to_thread_runs_elsewhere_loop_keeps_running(void **state)
         fail_msg("only %d ticks during a 200 ms to_thread call", o.ticks_during);
 }
 
-/* ---- deadline while the thread still runs ------------------------------------------------ */
+/* ---- deadline while the thread still runs ------------------------------------------------- */
 
 static atomic_int slow_fn_finished;
 static atomic_int slow_fn_started;

@@ -7,7 +7,7 @@
  */
 #include "test_util.h"
 
-/* ---- nest_wait_for expiry ------------------------------------------------------- */
+/* ---- nest_wait_for expiry ----------------------------------------------------------------- */
 
 struct body_log {
     int first_errno;
@@ -99,7 +99,7 @@ static void test_wait_for_success_and_edge_cases(void **state)
     TU_RUN(main_wait_for_success, NULL, 0);
 }
 
-/* ---- nested scopes ------------------------------------------------------------- */
+/* ---- nested scopes ------------------------------------------------------------------------ */
 
 struct nested {
     int64_t inner_timeout;
@@ -220,7 +220,7 @@ static void test_call_deadline_vs_scope_deadline(void **state)
     TU_RUN(main_call_vs_scope, NULL, 0);
 }
 
-/* ---- shield -------------------------------------------------------------------- */
+/* ---- shield ------------------------------------------------------------------------------- */
 
 struct shielded {
     int sleep_rc;
@@ -265,8 +265,12 @@ static int main_shield(void *arg)
     int fds[2];
     if (tu_pipe(fds) != 0)
         return 1;
-    struct shielded s = {.sleep_rc = -5, .cancelled_inside = -1, .own_deadline_errno = -1,
-                         .after_errno = -1, .cancelled_after = -1, .shield_rc = -5,
+    struct shielded s = {.sleep_rc = -5,
+                         .cancelled_inside = -1,
+                         .own_deadline_errno = -1,
+                         .after_errno = -1,
+                         .cancelled_after = -1,
+                         .shield_rc = -5,
                          .fd = fds[0]};
     nest_task *t = nest_spawn(shielding_task, &s);
     if (!t)
@@ -275,13 +279,13 @@ static int main_shield(void *arg)
     nest_cancel(t);
     int r = -1;
     CHECK_OK(nest_join(t, NEST_FOREVER, &r));
-    CHECK_EQ(s.sleep_rc, 0);           /* not interrupted */
-    CHECK_EQ(s.cancelled_inside, 0);   /* deferred */
+    CHECK_EQ(s.sleep_rc, 0);         /* not interrupted */
+    CHECK_EQ(s.cancelled_inside, 0); /* deferred */
     CHECK_EQ(s.own_deadline_errno, ETIMEDOUT);
     CHECK_ELAPSED_GE(s.elapsed_inside, 120);
     CHECK_EQ(s.shield_rc, 0);
     CHECK_EQ(s.shield_result, 17);
-    CHECK_EQ(s.cancelled_after, 1);    /* and delivered once fn returned */
+    CHECK_EQ(s.cancelled_after, 1); /* and delivered once fn returned */
     CHECK_EQ(s.after_errno, ECANCELED);
     CHECK_OK(nest_close(fds[0]));
     CHECK_OK(nest_close(fds[1]));
@@ -349,7 +353,7 @@ static void test_shield_and_scopes(void **state)
     TU_RUN(main_shield_scopes, NULL, 0);
 }
 
-/* ---- a deadline in the past: try once ---------------------------------------------- */
+/* ---- a deadline in the past: try once ----------------------------------------------------- */
 
 static int main_past_deadline(void *arg)
 {
@@ -399,7 +403,7 @@ static void test_past_deadline_tries_once(void **state)
     TU_RUN(main_past_deadline, NULL, 0);
 }
 
-/* ---- nest_sleep timing ----------------------------------------------------------------- */
+/* ---- nest_sleep timing -------------------------------------------------------------------- */
 
 static char wake_order[8];
 static int wake_count;

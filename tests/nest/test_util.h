@@ -57,7 +57,7 @@
 
 #define TU_UNUSED __attribute__((unused))
 
-/* ---- failures recorded inside tasks ---------------------------------------- */
+/* ---- failures recorded inside tasks ------------------------------------------------------- */
 
 static char tu_failure[1024];
 static int tu_failures;
@@ -80,68 +80,67 @@ static void tu_fail(const char *file, int line, const char *fmt, ...)
 }
 
 /* CHECK(cond): records a failure when cond is false. */
-#define CHECK(cond)                                                   \
-    do {                                                              \
-        if (!(cond))                                                  \
-            tu_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond);   \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            tu_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond);                                \
     } while (0)
 
 /* CHECK_INT(a, op, b): compares two integers, printing both on failure. */
-#define CHECK_INT(a, op, b)                                                          \
-    do {                                                                             \
-        long long tu_a_ = (long long)(a), tu_b_ = (long long)(b);                    \
-        if (!(tu_a_ op tu_b_))                                                       \
-            tu_fail(__FILE__, __LINE__, "CHECK_INT(%s %s %s) failed: %lld vs %lld",  \
-                    #a, #op, #b, tu_a_, tu_b_);                                      \
+#define CHECK_INT(a, op, b)                                                                        \
+    do {                                                                                           \
+        long long tu_a_ = (long long)(a), tu_b_ = (long long)(b);                                  \
+        if (!(tu_a_ op tu_b_))                                                                     \
+            tu_fail(__FILE__, __LINE__, "CHECK_INT(%s %s %s) failed: %lld vs %lld", #a, #op, #b,   \
+                    tu_a_, tu_b_);                                                                 \
     } while (0)
 
 #define CHECK_EQ(a, b) CHECK_INT(a, ==, b)
 
 /* CHECK_ERR(expr, errno_value): expr must evaluate to -1 (or NULL-like 0 for
  * pointers: use CHECK_NULL_ERR) with errno set to errno_value. */
-#define CHECK_ERR(expr, err)                                                          \
-    do {                                                                              \
-        errno = 0;                                                                    \
-        long long tu_r_ = (long long)(expr);                                          \
-        int tu_e_ = errno;                                                            \
-        if (tu_r_ != -1 || tu_e_ != (err))                                            \
-            tu_fail(__FILE__, __LINE__,                                               \
-                    "%s: expected -1/%s, got %lld/errno %d (%s)", #expr, #err, tu_r_, \
-                    tu_e_, strerror(tu_e_));                                          \
+#define CHECK_ERR(expr, err)                                                                       \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        long long tu_r_ = (long long)(expr);                                                       \
+        int tu_e_ = errno;                                                                         \
+        if (tu_r_ != -1 || tu_e_ != (err))                                                         \
+            tu_fail(__FILE__, __LINE__, "%s: expected -1/%s, got %lld/errno %d (%s)", #expr, #err, \
+                    tu_r_, tu_e_, strerror(tu_e_));                                                \
     } while (0)
 
-#define CHECK_NULL_ERR(expr, err)                                                     \
-    do {                                                                              \
-        errno = 0;                                                                    \
-        const void *tu_p_ = (const void *)(expr);                                     \
-        int tu_e_ = errno;                                                            \
-        if (tu_p_ != NULL || tu_e_ != (err))                                          \
-            tu_fail(__FILE__, __LINE__, "%s: expected NULL/%s, got %p/errno %d (%s)", \
-                    #expr, #err, tu_p_, tu_e_, strerror(tu_e_));                      \
+#define CHECK_NULL_ERR(expr, err)                                                                  \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        const void *tu_p_ = (const void *)(expr);                                                  \
+        int tu_e_ = errno;                                                                         \
+        if (tu_p_ != NULL || tu_e_ != (err))                                                       \
+            tu_fail(__FILE__, __LINE__, "%s: expected NULL/%s, got %p/errno %d (%s)", #expr, #err, \
+                    tu_p_, tu_e_, strerror(tu_e_));                                                \
     } while (0)
 
 /* CHECK_OK(expr): expr must return 0; prints errno otherwise. */
-#define CHECK_OK(expr)                                                                 \
-    do {                                                                               \
-        errno = 0;                                                                     \
-        long long tu_r_ = (long long)(expr);                                           \
-        int tu_e_ = errno;                                                             \
-        if (tu_r_ != 0)                                                                \
-            tu_fail(__FILE__, __LINE__, "%s: expected 0, got %lld/errno %d (%s)",      \
-                    #expr, tu_r_, tu_e_, strerror(tu_e_));                             \
+#define CHECK_OK(expr)                                                                             \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        long long tu_r_ = (long long)(expr);                                                       \
+        int tu_e_ = errno;                                                                         \
+        if (tu_r_ != 0)                                                                            \
+            tu_fail(__FILE__, __LINE__, "%s: expected 0, got %lld/errno %d (%s)", #expr, tu_r_,    \
+                    tu_e_, strerror(tu_e_));                                                       \
     } while (0)
 
 /* Fails the cmocka test (outside any task) if a CHECK failed. */
-#define TU_ASSERT_NO_FAILURES()                                                     \
-    do {                                                                            \
-        if (tu_failures) {                                                          \
-            int tu_n_ = tu_failures;                                                \
-            tu_failures = 0;                                                        \
-            fail_msg("%d check(s) failed; first: %s", tu_n_, tu_failure);           \
-        }                                                                           \
+#define TU_ASSERT_NO_FAILURES()                                                                    \
+    do {                                                                                           \
+        if (tu_failures) {                                                                         \
+            int tu_n_ = tu_failures;                                                               \
+            tu_failures = 0;                                                                       \
+            fail_msg("%d check(s) failed; first: %s", tu_n_, tu_failure);                          \
+        }                                                                                          \
     } while (0)
 
-/* ---- time ---------------------------------------------------------------- */
+/* ---- time --------------------------------------------------------------------------------- */
 
 /* NEST_TEST_SLOW=<factor> stretches the upper bounds of timing checks (qemu
  * emulation, sanitizers). Lower bounds never scale: a deadline must never
@@ -164,7 +163,7 @@ TU_UNUSED static int64_t tu_slow(void)
 /* ms are truncated on both ends of a measurement: allow 1 ms of rounding. */
 #define CHECK_ELAPSED_GE(elapsed, ms) CHECK_INT(elapsed, >=, (int64_t)(ms) - 1)
 
-/* ---- running the loop ------------------------------------------------------- */
+/* ---- running the loop --------------------------------------------------------------------- */
 
 /* nest_run with the given options, no_signals forced to 1. */
 TU_UNUSED static int tu_run_opts(int (*fn)(void *), void *arg, nest_options opt)
@@ -182,17 +181,17 @@ TU_UNUSED static int tu_run(int (*fn)(void *), void *arg)
 
 /* Runs fn in a loop, expects nest_run to return `expected`, then fails the
  * cmocka test if a CHECK inside failed. */
-#define TU_RUN(fn, arg, expected)                          \
-    do {                                                   \
-        int tu_rc_ = tu_run((fn), (arg));                  \
-        int tu_errno_ = errno;                             \
-        TU_ASSERT_NO_FAILURES();                           \
-        if (tu_rc_ != (expected))                          \
-            fail_msg("nest_run returned %d (errno %d), expected %d", tu_rc_, \
-                     tu_errno_, (int)(expected));          \
+#define TU_RUN(fn, arg, expected)                                                                  \
+    do {                                                                                           \
+        int tu_rc_ = tu_run((fn), (arg));                                                          \
+        int tu_errno_ = errno;                                                                     \
+        TU_ASSERT_NO_FAILURES();                                                                   \
+        if (tu_rc_ != (expected))                                                                  \
+            fail_msg("nest_run returned %d (errno %d), expected %d", tu_rc_, tu_errno_,            \
+                     (int)(expected));                                                             \
     } while (0)
 
-/* ---- fd accounting ------------------------------------------------------------ */
+/* ---- fd accounting ------------------------------------------------------------------------ */
 
 TU_UNUSED static int tu_count_fds(void)
 {
@@ -223,8 +222,8 @@ TU_UNUSED static int tu_fd_teardown(void **state)
     (void)state;
     int after = tu_count_fds();
     if (after != tu_fds_before) {
-        fprintf(stderr, "fd count changed during the test: %d before, %d after\n",
-                tu_fds_before, after);
+        fprintf(stderr, "fd count changed during the test: %d before, %d after\n", tu_fds_before,
+                after);
         /* Show what is open, to find the leak. */
         DIR *dir = opendir("/proc/self/fd");
         struct dirent *entry;
@@ -256,7 +255,7 @@ TU_UNUSED static void tu_apply_filter(void)
 /* A cmocka test with the fd-count fixture. */
 #define TU_TEST(fn) cmocka_unit_test_setup_teardown(fn, tu_fd_setup, tu_fd_teardown)
 
-/* ---- helpers ---------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------------------------ */
 
 /* A non-blocking, close-on-exec pipe. */
 TU_UNUSED static int tu_pipe(int fds[2])
@@ -270,7 +269,7 @@ TU_UNUSED static int tu_socketpair(int fds[2])
     return socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds);
 }
 
-/* ---- what the environment cannot do ------------------------------------------- */
+/* ---- what the environment cannot do ------------------------------------------------------- */
 
 /* Set by tests/nest/CMakeLists.txt when a probe found that fork() or
  * pthread_create() hang under the cross-build's emulator (qemu-user in some
@@ -285,24 +284,24 @@ TU_UNUSED static int tu_no_threads(void)
     return getenv("NEST_TEST_NO_THREADS") != NULL;
 }
 
-#define TU_SKIP_BECAUSE(why)                                    \
-    do {                                                        \
-        fprintf(stderr, "skipped: %s\n", why);                  \
-        skip();                                                 \
+#define TU_SKIP_BECAUSE(why)                                                                       \
+    do {                                                                                           \
+        fprintf(stderr, "skipped: %s\n", why);                                                     \
+        skip();                                                                                    \
     } while (0)
 
 /* Skips a test that needs threads (nest_to_thread, name lookups). */
-#define TU_REQUIRE_THREADS()                                                     \
-    do {                                                                         \
-        if (tu_no_threads())                                                     \
-            TU_SKIP_BECAUSE("threads do not work here (NEST_TEST_NO_THREADS)");  \
+#define TU_REQUIRE_THREADS()                                                                       \
+    do {                                                                                           \
+        if (tu_no_threads())                                                                       \
+            TU_SKIP_BECAUSE("threads do not work here (NEST_TEST_NO_THREADS)");                    \
     } while (0)
 
 /* Skips a test that must run in a child process. */
-#define TU_REQUIRE_FORK()                                                     \
-    do {                                                                      \
-        if (tu_no_fork())                                                     \
-            TU_SKIP_BECAUSE("fork() does not work here (NEST_TEST_NO_FORK)"); \
+#define TU_REQUIRE_FORK()                                                                          \
+    do {                                                                                           \
+        if (tu_no_fork())                                                                          \
+            TU_SKIP_BECAUSE("fork() does not work here (NEST_TEST_NO_FORK)");                      \
     } while (0)
 
 /* Forks; the child runs fn(arg) and exits with its return value (through
@@ -335,8 +334,7 @@ TU_UNUSED static int tu_fork_run(int (*fn)(void *), void *arg)
         tu_failures = 0;
         int rc = fn(arg);
         if (tu_failures) {
-            fprintf(stderr, "child: %d check(s) failed; first: %s\n", tu_failures,
-                    tu_failure);
+            fprintf(stderr, "child: %d check(s) failed; first: %s\n", tu_failures, tu_failure);
             if (rc == 0)
                 rc = 99;
         }
@@ -351,14 +349,14 @@ TU_UNUSED static int tu_fork_run(int (*fn)(void *), void *arg)
 }
 
 /* Asserts that a tu_fork_run child exited with status 0. */
-#define TU_ASSERT_CHILD_OK(status)                                                    \
-    do {                                                                              \
-        int tu_s_ = (status);                                                         \
-        assert_int_not_equal(tu_s_, -1);                                              \
-        if (WIFSIGNALED(tu_s_))                                                       \
-            fail_msg("child killed by signal %d", WTERMSIG(tu_s_));                   \
-        if (!WIFEXITED(tu_s_) || WEXITSTATUS(tu_s_) != 0)                             \
-            fail_msg("child exited with status %d", WEXITSTATUS(tu_s_));              \
+#define TU_ASSERT_CHILD_OK(status)                                                                 \
+    do {                                                                                           \
+        int tu_s_ = (status);                                                                      \
+        assert_int_not_equal(tu_s_, -1);                                                           \
+        if (WIFSIGNALED(tu_s_))                                                                    \
+            fail_msg("child killed by signal %d", WTERMSIG(tu_s_));                                \
+        if (!WIFEXITED(tu_s_) || WEXITSTATUS(tu_s_) != 0)                                          \
+            fail_msg("child exited with status %d", WEXITSTATUS(tu_s_));                           \
     } while (0)
 
 /* Reads a whole file into a malloc'd, NUL-terminated string. */
