@@ -57,8 +57,7 @@ static double cpu_seconds_of(long pid)
     unsigned long utime = 0, stime = 0;
     /* after ')': state(3) ppid pgrp session tty tpgid flags minflt cminflt
      * majflt cmajflt utime(14) stime(15) */
-    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-               &stime) != 2)
+    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
         return -1;
     return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -96,11 +95,21 @@ int main(int argc, char **argv)
     int opt;
     while ((opt = getopt(argc, argv, "c:t:s:w:p:")) != -1) {
         switch (opt) {
-        case 'c': conns = bench_parse_count(optarg, "connections"); break;
-        case 't': seconds = atof(optarg); break;
-        case 's': size = bench_parse_count(optarg, "message size"); break;
-        case 'w': warmup = atof(optarg); break;
-        case 'p': server_pid = bench_parse_count(optarg, "pid"); break;
+        case 'c':
+            conns = bench_parse_count(optarg, "connections");
+            break;
+        case 't':
+            seconds = atof(optarg);
+            break;
+        case 's':
+            size = bench_parse_count(optarg, "message size");
+            break;
+        case 'w':
+            warmup = atof(optarg);
+            break;
+        case 'p':
+            server_pid = bench_parse_count(optarg, "pid");
+            break;
         default:
             fprintf(stderr, "usage: %s [-c C] [-t T] [-s S] [-w W] [-p PID] [HOST] PORT\n",
                     argv[0]);

@@ -26,15 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CONNS 4096
-#define IDLE_TIMEOUT_MS 60000  /* a client silent this long is dropped */
+#define MAX_CONNS        4096
+#define IDLE_TIMEOUT_MS  60000 /* a client silent this long is dropped */
 #define WRITE_TIMEOUT_MS 10000 /* a client not reading this long is dropped */
 
 struct server {
     int port;
     int lfd;
-    nest_sem *slots;    /* one permit per open connection */
-    nest_group *conns;  /* the connection tasks */
+    nest_sem *slots;   /* one permit per open connection */
+    nest_group *conns; /* the connection tasks */
 };
 
 static struct server server;
