@@ -142,10 +142,8 @@ void nest__group_orphan_owned(struct nest_task *task)
 
 int nest_group_wait(nest_group *group, nest_deadline deadline)
 {
-    if (nest__loop() == NULL) {
-        errno = EPERM;
+    if (nest__checkpoint() != 0)
         return -1;
-    }
     if (group == NULL) {
         errno = EINVAL;
         return -1;

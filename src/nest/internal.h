@@ -78,6 +78,7 @@ struct nest_stack_cache {
     size_t stack_size; /* usable bytes */
     size_t guard_size;
     int guard_method; /* 0 none, 1 MADV_GUARD_INSTALL, 2 mprotect */
+    bool guard_verified;
 };
 
 void nest__stacks_init(struct nest_stack_cache *cache, size_t stack_size, bool guard_pages);
@@ -247,11 +248,14 @@ struct nest_fd_state {
     bool readable; /* an edge was seen and no EAGAIN since */
     bool writable;
     bool hangup;   /* peer closed or error: stays readable */
+    bool made_nonblocking; /* O_NONBLOCK set by the loop: cleared at exit */
     struct nest_wait_list waiters;
 };
 
+/* Indexed by fd. States are allocated one by one and never move: parked
+ * tasks hold pointers into them while the table grows. */
 struct nest_fd_table {
-    struct nest_fd_state *states;
+    struct nest_fd_state **states;
     size_t capacity;
 };
 
@@ -288,14 +292,17 @@ int nest__to_thread(int (*fn)(void *arg), void *arg, nest_deadline deadline, int
 /* ---- signals (signal.c) --------------------------------------------------- */
 
 struct nest_signals {
-    bool installed;
+    bool owned;     /* this loop holds the process's signal handlers */
+    bool installed; /* SIGINT and SIGTERM */
     bool quit_installed;
     struct sigaction saved_int;
     struct sigaction saved_term;
     struct sigaction saved_quit;
 };
 
-int nest__signals_install(struct nest_signals *signals, int wake_fd, bool debug);
+/* shutdown: SIGINT/SIGTERM start a graceful shutdown; dump: SIGQUIT prints
+ * nest_dump (debug mode). */
+int nest__signals_install(struct nest_signals *signals, int wake_fd, bool shutdown, bool dump);
 void nest__signals_restore(struct nest_signals *signals);
 /* Called by the loop when its eventfd fired: acts on pending signals. */
 void nest__signals_dispatch(void);
@@ -326,6 +333,7 @@ struct nest_loop {
     struct nest_signals signals;
 
     bool shutdown_requested;
+    int shutdown_signals; /* SIGINT/SIGTERM received: the second is a hard stop */
     bool main_returned;
     struct nest_wait_list shutdown_waiters;
     struct epoll_event events[256];

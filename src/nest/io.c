@@ -16,6 +16,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -29,32 +30,58 @@
 
 /* ---- the fd table ------------------------------------------------------- */
 
-static struct nest_fd_state *fd_state(struct nest_loop *loop, int fd)
+static struct nest_fd_state *table_slot(struct nest_fd_table *table, int fd)
 {
-    struct nest_fd_table *table = &loop->fds;
     if ((size_t)fd >= table->capacity) {
         size_t capacity = table->capacity ? table->capacity : 64;
         while (capacity <= (size_t)fd)
             capacity *= 2;
-        struct nest_fd_state *grown = realloc(table->states, capacity * sizeof *grown);
-        if (grown == NULL) {
-            errno = ENOMEM;
+        struct nest_fd_state **grown = realloc(table->states, capacity * sizeof *grown);
+        if (grown == NULL)
             return NULL;
-        }
         memset(grown + table->capacity, 0, (capacity - table->capacity) * sizeof *grown);
         table->states = grown;
         table->capacity = capacity;
     }
-    struct nest_fd_state *state = &table->states[fd];
-    if (!state->known) {
-        struct stat info;
-        if (fstat(fd, &info) != 0)
-            return NULL; /* EBADF */
-        state->known = true;
-        state->is_socket = S_ISSOCK(info.st_mode);
-        state->not_pollable = S_ISREG(info.st_mode) || S_ISDIR(info.st_mode);
-        state->readable = state->writable = true; /* unknown: try first */
+    if (table->states[fd] == NULL)
+        table->states[fd] = calloc(1, sizeof *table->states[fd]);
+    return table->states[fd];
+}
+
+/* The loop never blocks in a system call on an fd: one that is not yet
+ * non-blocking (stdin, a pipe or socketpair made without the flag) is
+ * switched, and switched back when the loop ends, because the file
+ * description may be shared with a shell that expects blocking I/O. */
+static int classify(struct nest_fd_state *state, int fd)
+{
+    struct stat info;
+    if (fstat(fd, &info) != 0)
+        return -1; /* EBADF */
+    state->known = true;
+    state->is_socket = S_ISSOCK(info.st_mode);
+    state->not_pollable = S_ISREG(info.st_mode) || S_ISDIR(info.st_mode);
+    state->readable = state->writable = true; /* unknown: try first */
+    if (state->not_pollable)
+        return 0;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0)
+        state->made_nonblocking = true;
+    return 0;
+}
+
+static struct nest_fd_state *fd_state(struct nest_loop *loop, int fd)
+{
+    if (fd < 0) {
+        errno = EBADF;
+        return NULL;
     }
+    struct nest_fd_state *state = table_slot(&loop->fds, fd);
+    if (state == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (!state->known && classify(state, fd) != 0)
+        return NULL;
     return state;
 }
 
@@ -72,9 +99,9 @@ static void wake_fd_waiters(struct nest_fd_state *state)
 
 void nest__fd_event(struct nest_fd_table *table, int fd, uint32_t events)
 {
-    if (fd < 0 || (size_t)fd >= table->capacity)
+    if (fd < 0 || (size_t)fd >= table->capacity || table->states[fd] == NULL)
         return;
-    struct nest_fd_state *state = &table->states[fd];
+    struct nest_fd_state *state = table->states[fd];
     if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
         state->hangup = true;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -86,6 +113,17 @@ void nest__fd_event(struct nest_fd_table *table, int fd, uint32_t events)
 
 void nest__fds_destroy(struct nest_fd_table *table)
 {
+    for (size_t fd = 0; fd < table->capacity; fd++) {
+        struct nest_fd_state *state = table->states[fd];
+        if (state == NULL)
+            continue;
+        if (state->made_nonblocking) {
+            int flags = fcntl((int)fd, F_GETFL);
+            if (flags >= 0)
+                (void)fcntl((int)fd, F_SETFL, flags & ~O_NONBLOCK);
+        }
+        free(state);
+    }
     free(table->states);
     table->states = NULL;
     table->capacity = 0;
@@ -158,6 +196,13 @@ int nest_wait_fd(int fd, int events, nest_deadline deadline)
 
 /* ---- reading and writing ------------------------------------------------------- */
 
+/* "A deadline already in the past means try once": the system call is
+ * attempted even when the loop has seen no edge since the last EAGAIN. */
+static bool deadline_passed(nest_deadline deadline)
+{
+    return deadline != NEST_FOREVER && deadline <= nest__clock_ms();
+}
+
 ssize_t nest_read(int fd, void *buf, size_t n, nest_deadline deadline)
 {
     if (nest__checkpoint() != 0)
@@ -167,7 +212,7 @@ ssize_t nest_read(int fd, void *buf, size_t n, nest_deadline deadline)
     if (state == NULL)
         return -1;
     for (;;) {
-        if (state->readable || state->not_pollable) {
+        if (state->readable || state->not_pollable || deadline_passed(deadline)) {
             ssize_t got = read(fd, buf, n);
             if (got > 0) {
                 /* A short read drained the socket; more data means a new edge. */
@@ -206,7 +251,7 @@ ssize_t nest_write(int fd, const void *buf, size_t n, nest_deadline deadline)
     const char *data = buf;
     size_t written = 0;
     while (written < n) {
-        if (state->writable || state->not_pollable) {
+        if (state->writable || state->not_pollable || deadline_passed(deadline)) {
             ssize_t wrote = write_some(state, fd, data + written, n - written);
             if (wrote >= 0) {
                 written += (size_t)wrote;
@@ -233,7 +278,7 @@ int nest_accept(int listen_fd, struct sockaddr *addr, socklen_t *len, nest_deadl
     if (state == NULL)
         return -1;
     for (;;) {
-        if (state->readable) {
+        if (state->readable || deadline_passed(deadline)) {
             int fd = accept4(listen_fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
             if (fd >= 0)
                 return fd;
@@ -251,8 +296,9 @@ int nest_accept(int listen_fd, struct sockaddr *addr, socklen_t *len, nest_deadl
 int nest_close(int fd)
 {
     struct nest_loop *loop = nest__loop();
-    if (loop != NULL && fd >= 0 && (size_t)fd < loop->fds.capacity) {
-        struct nest_fd_state *state = &loop->fds.states[fd];
+    if (loop != NULL && fd >= 0 && (size_t)fd < loop->fds.capacity &&
+        loop->fds.states[fd] != NULL) {
+        struct nest_fd_state *state = loop->fds.states[fd];
         struct nest_waiter *waiter;
         while ((waiter = state->waiters.head) != NULL)
             nest__wake(waiter, EBADF);

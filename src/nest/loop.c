@@ -171,6 +171,18 @@ static void free_unjoined(struct nest_loop *loop)
     }
 }
 
+/* main has returned: cancel what still runs, as asyncio.run does. */
+static void cancel_leftovers(struct nest_loop *loop)
+{
+    for (struct nest_task *task = loop->live_head; task != NULL; task = task->next_live) {
+        if (task->cancelled)
+            continue;
+        if (loop->options.debug)
+            nest__debug_still_running(loop, task);
+        nest__cancel(loop, task);
+    }
+}
+
 /* Entry of every task's context. */
 static void task_main(void *arg)
 {
@@ -196,6 +208,7 @@ static void task_main(void *arg)
     if (task == loop->main_task) {
         loop->main_returned = true;
         task->observed = true;
+        cancel_leftovers(loop);
     }
     if (task->joiner != NULL)
         nest__wake(task->joiner, 0);
@@ -296,31 +309,13 @@ static int poll_timeout(const struct nest_loop *loop)
 
 /* ---- the scheduler ----------------------------------------------------------- */
 
-/* main has returned: cancel what still runs, as asyncio.run does. */
-static void cancel_leftovers(struct nest_loop *loop)
-{
-    for (struct nest_task *task = loop->live_head; task != NULL; task = task->next_live) {
-        if (task->cancelled)
-            continue;
-        if (loop->options.debug)
-            nest__debug_still_running(loop, task);
-        nest__cancel(loop, task);
-    }
-}
-
 static void scheduler_run(struct nest_loop *loop)
 {
-    bool leftovers_cancelled = false;
     for (;;) {
         struct nest_task *next = ready_pop(loop);
         if (next != NULL) {
             loop->switches_since_poll = 0;
             switch_to(loop, &loop->scheduler, next, false);
-            continue;
-        }
-        if (loop->main_returned && !leftovers_cancelled) {
-            leftovers_cancelled = true;
-            cancel_leftovers(loop);
             continue;
         }
         if (loop->main_returned && loop->live_count == 0 && loop->threads.in_flight == 0)
@@ -420,8 +415,8 @@ int nest_run(int (*main_fn)(void *arg), void *arg, const nest_options *options)
     int result = -1;
     if (loop_open(loop, options) != 0)
         goto fail;
-    if (!loop->options.no_signals &&
-        nest__signals_install(&loop->signals, loop->wake_fd, loop->options.debug) != 0)
+    if (nest__signals_install(&loop->signals, loop->wake_fd, !loop->options.no_signals,
+                              loop->options.debug) != 0)
         goto fail;
     running_loop = loop;
     loop->main_task = nest__spawn(loop, main_fn, arg, "nest_run", 0);

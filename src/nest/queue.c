@@ -180,10 +180,8 @@ void nest_queue_task_done(nest_queue *queue)
 
 int nest_queue_join(nest_queue *queue, nest_deadline deadline)
 {
-    if (nest__loop() == NULL) {
-        errno = EPERM;
+    if (nest__checkpoint() != 0)
         return -1;
-    }
     if (queue == NULL) {
         errno = EINVAL;
         return -1;

@@ -5,7 +5,8 @@
  * async-signal-safe); the loop acts on it on its own thread: the first
  * signal requests a shutdown and wakes every nest_wait_shutdown waiter, a
  * second one cancels main (the hard stop people expect from a second
- * Ctrl-C). In debug mode SIGQUIT prints nest_dump(stderr). The handlers
+ * Ctrl-C). In debug mode SIGQUIT prints nest_dump(stderr), also with
+ * no_signals (which is about SIGINT and SIGTERM). The handlers
  * that were in place are put back when nest_run returns. Signal dispositions
  * are process-wide, so only one running loop owns them at a time; another
  * loop started meanwhile leaves them alone.
@@ -40,45 +41,51 @@ static void on_signal(int signal_number)
     errno = saved_errno;
 }
 
-int nest__signals_install(struct nest_signals *signals, int wake_fd, bool debug)
+static void handle(int signal_number, struct sigaction *saved)
 {
-    if (atomic_flag_test_and_set(&signals_owned))
-        return 0; /* another loop owns them */
-    atomic_store(&pending_shutdown_signals, 0);
-    atomic_store(&pending_dump_signals, 0);
-    atomic_store(&signal_wake_fd, wake_fd);
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
     action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
-    if (sigaction(SIGINT, &action, &signals->saved_int) != 0)
-        goto fail;
-    if (sigaction(SIGTERM, &action, &signals->saved_term) != 0) {
-        sigaction(SIGINT, &signals->saved_int, NULL);
-        goto fail;
-    }
-    signals->installed = true;
-    if (debug && sigaction(SIGQUIT, &action, &signals->saved_quit) == 0)
-        signals->quit_installed = true;
-    return 0;
+    (void)sigaction(signal_number, &action, saved);
+}
 
-fail:
-    atomic_store(&signal_wake_fd, -1);
-    atomic_flag_clear(&signals_owned);
-    return -1;
+int nest__signals_install(struct nest_signals *signals, int wake_fd, bool shutdown, bool dump)
+{
+    if (!shutdown && !dump)
+        return 0;
+    if (atomic_flag_test_and_set(&signals_owned))
+        return 0; /* another loop owns them */
+    signals->owned = true;
+    atomic_store(&pending_shutdown_signals, 0);
+    atomic_store(&pending_dump_signals, 0);
+    atomic_store(&signal_wake_fd, wake_fd);
+    if (shutdown) {
+        handle(SIGINT, &signals->saved_int);
+        handle(SIGTERM, &signals->saved_term);
+        signals->installed = true;
+    }
+    if (dump) {
+        handle(SIGQUIT, &signals->saved_quit);
+        signals->quit_installed = true;
+    }
+    return 0;
 }
 
 void nest__signals_restore(struct nest_signals *signals)
 {
-    if (!signals->installed)
+    if (!signals->owned)
         return;
-    sigaction(SIGINT, &signals->saved_int, NULL);
-    sigaction(SIGTERM, &signals->saved_term, NULL);
+    if (signals->installed) {
+        sigaction(SIGINT, &signals->saved_int, NULL);
+        sigaction(SIGTERM, &signals->saved_term, NULL);
+    }
     if (signals->quit_installed)
         sigaction(SIGQUIT, &signals->saved_quit, NULL);
     signals->installed = false;
     signals->quit_installed = false;
+    signals->owned = false;
     atomic_store(&signal_wake_fd, -1);
     atomic_flag_clear(&signals_owned);
 }
@@ -94,13 +101,15 @@ static void request_shutdown(struct nest_loop *loop)
 void nest__signals_dispatch(void)
 {
     struct nest_loop *loop = nest__loop();
-    if (!loop->signals.installed)
+    if (!loop->signals.owned)
         return;
     if (atomic_exchange(&pending_dump_signals, 0) > 0)
         nest_dump(stderr);
     int count = atomic_exchange(&pending_shutdown_signals, 0);
     for (; count > 0; count--) {
-        if (!loop->shutdown_requested)
+        /* A shutdown requested from code is not a first signal: the person
+         * pressing Ctrl-C once still gets the graceful path. */
+        if (++loop->shutdown_signals == 1)
             request_shutdown(loop);
         else if (loop->main_task != NULL)
             nest__cancel(loop, loop->main_task);
@@ -127,6 +136,8 @@ int nest_wait_shutdown(nest_deadline deadline)
         errno = EPERM;
         return -1;
     }
+    if (nest__checkpoint() != 0)
+        return -1;
     if (loop->shutdown_requested)
         return 0;
     struct nest_waiter waiter;

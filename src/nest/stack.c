@@ -14,9 +14,14 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#ifdef NEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
@@ -43,13 +48,35 @@ void nest__stacks_init(struct nest_stack_cache *cache, size_t stack_size, bool g
     cache->stack_size = (stack_size + page - 1) / page * page;
     cache->guard_size = guard_pages ? page : 0;
     cache->guard_method = guard_pages ? GUARD_MADVISE : GUARD_NONE;
+    cache->guard_verified = false;
+}
+
+/* Some environments accept MADV_GUARD_INSTALL and do nothing (qemu-user
+ * returns 0 for advice it does not know). Ask the kernel to copy from the
+ * guard: a working guard makes the copy fail with EFAULT. */
+static bool guard_works(const void *guard)
+{
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0)
+        return false;
+    ssize_t copied = write(pipe_fds[1], guard, 1);
+    int error = errno;
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    return copied < 0 && error == EFAULT;
 }
 
 static int install_guard(struct nest_stack_cache *cache, void *mapping)
 {
     if (cache->guard_method == GUARD_MADVISE) {
-        if (madvise(mapping, cache->guard_size, MADV_GUARD_INSTALL) == 0)
-            return 0;
+        if (madvise(mapping, cache->guard_size, MADV_GUARD_INSTALL) == 0) {
+            if (cache->guard_verified || guard_works(mapping)) {
+                cache->guard_verified = true;
+                return 0;
+            }
+            cache->guard_method = GUARD_MPROTECT;
+            return mprotect(mapping, cache->guard_size, PROT_NONE);
+        }
         if (errno != EINVAL)
             return -1;
         cache->guard_method = GUARD_MPROTECT; /* kernel older than 6.13 */
@@ -59,10 +86,23 @@ static int install_guard(struct nest_stack_cache *cache, void *mapping)
     return 0;
 }
 
+/* ASan keeps the shadow of frames that never returned (a task's stack is
+ * abandoned mid-call when it exits); a reused or re-mapped stack must start
+ * clean or ASan reports overflows that are not there. */
+static void *fresh(const struct nest_stack_cache *cache, void *mapping)
+{
+#ifdef NEST_ASAN
+    __asan_unpoison_memory_region(nest__stack_bottom(cache, mapping), cache->stack_size);
+#else
+    (void)cache;
+#endif
+    return mapping;
+}
+
 void *nest__stack_get(struct nest_stack_cache *cache)
 {
     if (cache->count > 0)
-        return cache->free_stacks[--cache->count];
+        return fresh(cache, cache->free_stacks[--cache->count]);
     size_t size = cache->stack_size + cache->guard_size;
     void *mapping = mmap(NULL, size, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
@@ -75,7 +115,7 @@ void *nest__stack_get(struct nest_stack_cache *cache)
         errno = ENOMEM;
         return NULL;
     }
-    return mapping;
+    return fresh(cache, mapping);
 }
 
 void nest__stack_put(struct nest_stack_cache *cache, void *mapping)
