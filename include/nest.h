@@ -91,7 +91,7 @@ int nest_sleep(int64_t ms);
 int nest_wait_fd(int fd, int events, nest_deadline d);
 ssize_t nest_read(int fd, void *buf, size_t n, nest_deadline d);
 ssize_t nest_write(int fd, const void *buf, size_t n, nest_deadline d);
-int nest_accept(int lfd, struct sockaddr *addr, socklen_t *len, nest_deadline d);
+int nest_accept(int listen_fd, struct sockaddr *addr, socklen_t *len, nest_deadline d);
 int nest_tcp_listen(const char *host, int port, int backlog);
 int nest_tcp_connect(const char *host, int port, nest_deadline d);
 int nest_close(int fd);

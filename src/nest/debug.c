@@ -64,9 +64,11 @@ static const char *state_name(enum nest_task_state state)
 
 static void print_wait(FILE *out, const struct nest_waiter *waiter)
 {
-    const char *events = (waiter->events & NEST_IN) && (waiter->events & NEST_OUT) ? "in+out"
-                         : (waiter->events & NEST_IN)                             ? "in"
-                                                                                  : "out";
+    const char *events = "out";
+    if ((waiter->events & NEST_IN) && (waiter->events & NEST_OUT))
+        events = "in+out";
+    else if (waiter->events & NEST_IN)
+        events = "in";
     switch (waiter->kind) {
     case NEST_WAIT_FD:
         fprintf(out, " on fd %d (%s)", waiter->fd, events);

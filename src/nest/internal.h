@@ -66,7 +66,7 @@ void nest__context_make(struct nest_context *context, void *stack_bottom, size_t
 void nest__context_switch(struct nest_context *from, struct nest_context *to,
                           bool from_is_exiting);
 /* Must be the first call of a new context's entry function. */
-void nest__context_started(struct nest_context *from);
+void nest__context_started(struct nest_context *context);
 
 /* ---- stacks (stack.c) ----------------------------------------------------- */
 

@@ -323,7 +323,12 @@ static int set_error_from_gai(int gai_error)
 {
     if (gai_error == EAI_SYSTEM)
         return -1;
-    errno = gai_error == EAI_MEMORY ? ENOMEM : (gai_error == EAI_AGAIN ? EAGAIN : ENOENT);
+    if (gai_error == EAI_MEMORY)
+        errno = ENOMEM;
+    else if (gai_error == EAI_AGAIN)
+        errno = EAGAIN;
+    else
+        errno = ENOENT;
     return -1;
 }
 
@@ -375,14 +380,18 @@ struct lookup {
     struct addrinfo *found;
 };
 
-static void lookup_unref(struct lookup *lookup)
+static void lookup_free(struct lookup *lookup)
 {
-    if (atomic_fetch_sub(&lookup->references, 1) != 1)
-        return;
     if (lookup->found != NULL)
         freeaddrinfo(lookup->found);
     free(lookup->host);
     free(lookup);
+}
+
+static void lookup_unref(struct lookup *lookup)
+{
+    if (atomic_fetch_sub(&lookup->references, 1) == 1)
+        lookup_free(lookup);
 }
 
 static int lookup_run(void *arg)
@@ -416,9 +425,10 @@ static int resolve(const char *host, int port, nest_deadline deadline, struct ad
     bool submitted;
     if (nest__to_thread(lookup_run, lookup, deadline, NULL, &submitted) != 0) {
         int error = errno;
-        if (!submitted)
-            lookup_unref(lookup); /* the worker's share */
-        lookup_unref(lookup);
+        if (submitted)
+            lookup_unref(lookup); /* the worker frees it if it finishes last */
+        else
+            lookup_free(lookup);
         errno = error;
         return -1;
     }

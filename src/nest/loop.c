@@ -109,10 +109,11 @@ static void switch_to(struct nest_loop *loop, struct nest_task *from, struct nes
     loop->current = to;
     to->state = NEST_TASK_RUNNING;
     nest__context_switch(&from->context, &to->context, from_is_exiting);
-    /* Running again as `from` (never reached when it exited). */
+    /* Running again as `from` (never reached when it exited, so `from` is
+     * not the task release_exited may free). */
     release_exited(loop);
     if (loop->options.debug)
-        from->resumed_at = nest__clock_ms();
+        from->resumed_at = nest__clock_ms(); // NOLINT(clang-analyzer-unix.Malloc): see above
 }
 
 static struct nest_task *next_runnable(struct nest_loop *loop)
@@ -163,12 +164,15 @@ void nest__task_free(struct nest_loop *loop, struct nest_task *task)
 
 static void free_unjoined(struct nest_loop *loop)
 {
-    while (loop->finished_head != NULL) {
-        struct nest_task *task = loop->finished_head;
+    struct nest_task *task = loop->finished_head;
+    while (task != NULL) {
+        struct nest_task *next = task->next_live;
         if (task->result != 0 && !task->observed)
             nest__debug_unobserved(loop, task);
-        nest__task_free(loop, task);
+        free(task);
+        task = next;
     }
+    loop->finished_head = NULL;
 }
 
 /* main has returned: cancel what still runs, as asyncio.run does. */

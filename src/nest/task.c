@@ -243,6 +243,9 @@ int nest_join(nest_task *target, nest_deadline deadline, int *result)
         struct nest_waiter waiter;
         nest__waiter_init(&waiter, NEST_WAIT_JOIN, target);
         waiter.slot = &target->joiner;
+        /* The waiter lives on this stack only while parked: park unlinks it
+         * on every way out. */
+        // cppcheck-suppress autoVariables
         target->joiner = &waiter;
         if (nest__park(&waiter, deadline, cancellable) != 0) {
             int error = errno;

@@ -77,7 +77,8 @@ static int start_threads(struct nest_thread_pool *pool)
         errno = ENOMEM;
         return -1;
     }
-    sigset_t all, previous;
+    sigset_t all;
+    sigset_t previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
     int error = 0;
