@@ -510,6 +510,51 @@ static void test_accept_cancel_regular_file_and_epipe(void **state)
     TU_RUN(main_misc, NULL, 0);
 }
 
+/* A pipe made without O_NONBLOCK (like stdin): reading it must suspend the
+ * task, not the loop, and the fd must be blocking again after nest_run. */
+struct blocking_pipe {
+    int fds[2];
+    int ticks;
+};
+
+static int ticker(void *arg)
+{
+    struct blocking_pipe *pipe_state = arg;
+    for (int i = 0; i < 5; i++) {
+        if (nest_sleep(10) != 0)
+            return 1;
+        pipe_state->ticks++;
+    }
+    return nest_write(pipe_state->fds[1], "x", 1, nest_after(1000)) == 1 ? 0 : 2;
+}
+
+static int main_blocking_pipe(void *arg)
+{
+    struct blocking_pipe *pipe_state = arg;
+    nest_task *task = nest_spawn(ticker, pipe_state);
+    CHECK(task != NULL);
+    char byte = 0;
+    CHECK_EQ(nest_read(pipe_state->fds[0], &byte, 1, nest_after(5000)), 1);
+    CHECK_EQ(byte, 'x');
+    CHECK_EQ(pipe_state->ticks, 5); /* the ticker ran while we waited */
+    int result = -1;
+    CHECK_OK(nest_join(task, NEST_FOREVER, &result));
+    CHECK_EQ(result, 0);
+    return 0;
+}
+
+static void test_blocking_fd_suspends_task_not_loop(void **state)
+{
+    (void)state;
+    struct blocking_pipe pipe_state = {.ticks = 0};
+    assert_int_equal(pipe(pipe_state.fds), 0);
+    TU_RUN(main_blocking_pipe, &pipe_state, 0);
+    assert_int_equal(fcntl(pipe_state.fds[0], F_GETFL) & O_NONBLOCK, 0);
+    assert_int_equal(fcntl(pipe_state.fds[1], F_GETFL) & O_NONBLOCK, 0);
+    close(pipe_state.fds[0]);
+    close(pipe_state.fds[1]);
+}
+
 int main(void)
 {
     tu_apply_filter();
@@ -524,6 +569,7 @@ int main(void)
         TU_TEST(test_close_wakes_blocked_task_ebadf),
         TU_TEST(test_wait_fd),
         TU_TEST(test_accept_cancel_regular_file_and_epipe),
+        TU_TEST(test_blocking_fd_suspends_task_not_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
