@@ -325,6 +325,8 @@ struct nest_loop {
     struct nest_task *exited; /* finished task whose stack awaits release */
     uint64_t next_id;
     unsigned switches_since_poll;
+    int64_t now; /* clock at the last poll: for "already expired?" checks,
+                  * where a stale value only means a trip through the loop */
 
     struct nest_timer_heap timers;
     struct nest_fd_table fds;
@@ -361,5 +363,8 @@ void nest__cancel(struct nest_loop *loop, struct nest_task *task);
 
 /* Monotonic clock in milliseconds. */
 int64_t nest__clock_ms(void);
+/* Has the deadline passed, by the loop's cached clock? Cheap enough for the
+ * I/O fast path; a stale answer is "no", and the timer then fires at once. */
+bool nest__deadline_passed(nest_deadline deadline);
 
 #endif /* NEST_INTERNAL_H */

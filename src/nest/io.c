@@ -196,12 +196,8 @@ int nest_wait_fd(int fd, int events, nest_deadline deadline)
 
 /* ---- reading and writing ------------------------------------------------------- */
 
-/* "A deadline already in the past means try once": the system call is
- * attempted even when the loop has seen no edge since the last EAGAIN. */
-static bool deadline_passed(nest_deadline deadline)
-{
-    return deadline != NEST_FOREVER && deadline <= nest__clock_ms();
-}
+/* "A deadline already in the past means try once": below, the system call
+ * is attempted even when the loop has seen no edge since the last EAGAIN. */
 
 ssize_t nest_read(int fd, void *buf, size_t n, nest_deadline deadline)
 {
@@ -212,7 +208,7 @@ ssize_t nest_read(int fd, void *buf, size_t n, nest_deadline deadline)
     if (state == NULL)
         return -1;
     for (;;) {
-        if (state->readable || state->not_pollable || deadline_passed(deadline)) {
+        if (state->readable || state->not_pollable || nest__deadline_passed(deadline)) {
             ssize_t got = read(fd, buf, n);
             if (got > 0) {
                 /* A short read drained the socket; more data means a new edge. */
@@ -251,7 +247,7 @@ ssize_t nest_write(int fd, const void *buf, size_t n, nest_deadline deadline)
     const char *data = buf;
     size_t written = 0;
     while (written < n) {
-        if (state->writable || state->not_pollable || deadline_passed(deadline)) {
+        if (state->writable || state->not_pollable || nest__deadline_passed(deadline)) {
             ssize_t wrote = write_some(state, fd, data + written, n - written);
             if (wrote >= 0) {
                 written += (size_t)wrote;
@@ -278,7 +274,7 @@ int nest_accept(int listen_fd, struct sockaddr *addr, socklen_t *len, nest_deadl
     if (state == NULL)
         return -1;
     for (;;) {
-        if (state->readable || deadline_passed(deadline)) {
+        if (state->readable || nest__deadline_passed(deadline)) {
             int fd = accept4(listen_fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
             if (fd >= 0)
                 return fd;

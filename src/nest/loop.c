@@ -131,7 +131,11 @@ void nest__switch_away(struct nest_loop *loop)
     struct nest_task *from = loop->current;
     struct nest_task *next = next_runnable(loop);
     if (next == from) {
+        /* Yielded with nobody else runnable: the loop polled meanwhile, so
+         * this is a fresh turn for the lag report too. */
         from->state = NEST_TASK_RUNNING;
+        if (loop->options.debug)
+            from->resumed_at = nest__clock_ms();
         return;
     }
     switch_to(loop, from, next, false);
@@ -272,12 +276,18 @@ static void drain_wake_fd(struct nest_loop *loop)
     nest__signals_dispatch();
 }
 
+bool nest__deadline_passed(nest_deadline deadline)
+{
+    return deadline != NEST_FOREVER && deadline <= running_loop->now;
+}
+
 static void expire_timers(struct nest_loop *loop)
 {
+    int64_t now = nest__clock_ms();
+    loop->now = now;
     struct nest_task *task = nest__timers_peek(&loop->timers);
     if (task == NULL)
         return;
-    int64_t now = nest__clock_ms();
     while (task != NULL && task->wake_deadline <= now) {
         nest__wake(task->waiter, ETIMEDOUT);
         task = nest__timers_peek(&loop->timers);
@@ -379,6 +389,7 @@ static int loop_open(struct nest_loop *loop, const nest_options *options)
     nest__stacks_init(&loop->stacks, loop->options.stack_size, !loop->options.no_guard_pages);
     if (nest__threads_init(&loop->threads, loop->options.threads, loop->wake_fd) != 0)
         return -1;
+    loop->now = nest__clock_ms();
     loop->scheduler.state = NEST_TASK_RUNNING;
     loop->scheduler.heap_index = SIZE_MAX;
     loop->current = &loop->scheduler;

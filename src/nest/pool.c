@@ -93,6 +93,7 @@ static int connect_on_slot(struct nest_pool *pool, nest_deadline deadline)
     if (fd < 0) {
         int error = errno;
         give_slot(pool);
+        pool_free_if_done(pool); /* closed while we were connecting */
         errno = error;
     }
     return fd;

@@ -165,7 +165,7 @@ int nest__park(struct nest_waiter *waiter, nest_deadline deadline, bool cancella
         return -1;
     }
     nest_deadline wake = cancellable ? earlier(deadline, scope_deadline(task)) : deadline;
-    if (wake != NEST_FOREVER && wake <= nest__clock_ms()) {
+    if (nest__deadline_passed(wake)) {
         nest__waiter_unlink(waiter);
         errno = expiry_error(task, deadline, cancellable);
         return -1;
