@@ -105,9 +105,6 @@ static void print_wait(FILE *out, const struct nest_waiter *waiter)
     case NEST_WAIT_SHUTDOWN:
         fprintf(out, " on shutdown");
         break;
-    case NEST_WAIT_NONE:
-    case NEST_WAIT_YIELD:
-        break;
     }
 }
 

@@ -31,11 +31,11 @@ static void unlink_owned(struct nest_group *group)
     group->prev_owned = group->next_owned = NULL;
 }
 
-static void cancel_children(struct nest_loop *loop, struct nest_group *group)
+static void cancel_children(struct nest_group *group)
 {
     group->cancelling = true;
     for (struct nest_task *child = group->children; child != NULL; child = child->next_sibling)
-        nest__cancel(loop, child);
+        nest__cancel(child);
 }
 
 /* The outcome travels in the waiter: a waiter may run only after another
@@ -95,7 +95,7 @@ int nest_group_spawn_at(nest_group *group, int (*fn)(void *arg), void *arg, cons
     /* A child of a group that is stopping still runs its function (so it
      * can release what arg carries) but is cancelled from the start. */
     if (group->cancelling)
-        nest__cancel(loop, child);
+        nest__cancel(child);
     return 0;
 }
 
@@ -121,7 +121,7 @@ void nest__group_child_done(struct nest_task *child)
     if (child->result != 0 && !group->failed && !group->cancelling) {
         group->failed = true;
         group->failure = child->result;
-        cancel_children(nest__loop(), group);
+        cancel_children(group);
     }
     if (group->running == 0)
         wake_all(group);
@@ -129,9 +129,8 @@ void nest__group_child_done(struct nest_task *child)
 
 void nest__groups_cancel_owned(struct nest_task *task)
 {
-    struct nest_loop *loop = nest__loop();
     for (struct nest_group *group = task->owned_groups; group != NULL; group = group->next_owned)
-        cancel_children(loop, group);
+        cancel_children(group);
 }
 
 void nest__group_orphan_owned(struct nest_task *task)
@@ -164,7 +163,7 @@ void nest_group_close(nest_group *group)
     struct nest_loop *loop = nest__loop();
     if (loop == NULL || group == NULL)
         return;
-    cancel_children(loop, group);
+    cancel_children(group);
     while (group->running > 0) {
         struct nest_waiter waiter;
         nest__waiter_init(&waiter, NEST_WAIT_GROUP, group);

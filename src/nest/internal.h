@@ -100,9 +100,7 @@ struct nest_wait_list {
 
 /* What a parked task waits on, for nest_dump(). */
 enum nest_wait_kind {
-    NEST_WAIT_NONE,
     NEST_WAIT_SLEEP,
-    NEST_WAIT_YIELD,
     NEST_WAIT_FD,
     NEST_WAIT_JOIN,
     NEST_WAIT_GROUP,
@@ -359,7 +357,7 @@ void nest__debug_lag(struct nest_loop *loop, struct nest_task *task);
 void nest__debug_still_running(struct nest_loop *loop, const struct nest_task *task);
 struct nest_task *nest__spawn(struct nest_loop *loop, int (*fn)(void *arg), void *arg,
                               const char *file, int line);
-void nest__cancel(struct nest_loop *loop, struct nest_task *task);
+void nest__cancel(struct nest_task *task);
 
 /* Monotonic clock in milliseconds. */
 int64_t nest__clock_ms(void);

@@ -187,7 +187,7 @@ static void cancel_leftovers(struct nest_loop *loop)
             continue;
         if (loop->options.debug)
             nest__debug_still_running(loop, task);
-        nest__cancel(loop, task);
+        nest__cancel(task);
     }
 }
 

@@ -112,7 +112,7 @@ void nest__signals_dispatch(void)
         if (++loop->shutdown_signals == 1)
             request_shutdown(loop);
         else if (loop->main_task != NULL)
-            nest__cancel(loop, loop->main_task);
+            nest__cancel(loop->main_task);
     }
 }
 

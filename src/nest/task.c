@@ -130,7 +130,7 @@ int nest__checkpoint(void)
     return 0;
 }
 
-void nest__cancel(struct nest_loop *loop, struct nest_task *task)
+void nest__cancel(struct nest_task *task)
 {
     if (task->state == NEST_TASK_DONE)
         return;
@@ -140,7 +140,6 @@ void nest__cancel(struct nest_loop *loop, struct nest_task *task)
     }
     if (task->state == NEST_TASK_WAITING && !task->uncancellable_park && cancel_pending(task))
         nest__wake(task->waiter, ECANCELED);
-    (void)loop;
 }
 
 /* ---- parking ---------------------------------------------------------------- */
@@ -253,7 +252,7 @@ int nest_join(nest_task *target, nest_deadline deadline, int *result)
                 /* RUNTIME.md: the task is cancelled too and the runtime
                  * frees it when it finishes; the handle is gone. */
                 target->detached = true;
-                nest__cancel(loop, target);
+                nest__cancel(target);
             }
             errno = error;
             return -1;
@@ -271,7 +270,7 @@ void nest_cancel(nest_task *target)
     struct nest_loop *loop = nest__loop();
     if (loop == NULL || target == NULL)
         return;
-    nest__cancel(loop, target);
+    nest__cancel(target);
 }
 
 int nest_cancelled(void)
