@@ -18,6 +18,8 @@ PACKAGES=(
     libclang-19-dev clang-19 llvm-19-dev # the analyzer's front end (libclang)
     libsqlite3-dev sqlite3               # the analyzer's store
     libpcre2-dev                         # rule packs' patterns
+    libjansson-dev                       # the analyzer's JSON output and facts encoding
+    libxxhash-dev                        # content hashes, cache keys and fingerprints
     libcmocka-dev                        # unit tests
     libuv1-dev                           # the echo benchmark's baseline
     clang-tidy-19 clang-format-19 cppcheck

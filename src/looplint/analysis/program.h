@@ -1,0 +1,84 @@
+/*
+ * program.h - the whole program: units linked into one call graph.
+ *
+ * ll_program_link() takes the facts of every TU, resolves each call by USR
+ * (ARCHITECTURE.md, "Many programs in one database": the definition in the
+ * caller's own TU, else the only one, else the one in the same directory,
+ * then the same top-level folder; still ambiguous: dropped and counted),
+ * finds the loop-context roots from the packs' entry rules and the
+ * annotations, and propagates loop context in one pass over the graph.
+ * Checks then ask it which functions run on the loop, under which roots,
+ * and for the shortest chain from a root (ties broken by function name,
+ * so output is the same for any -j).
+ *
+ * Functions are numbered 0..n-1 in unit order, then definition order.
+ */
+#ifndef LOOPLINT_PROGRAM_H
+#define LOOPLINT_PROGRAM_H
+
+#include "error.h"
+#include "facts.h"
+#include "finding.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ll_packs;
+typedef struct ll_program ll_program;
+
+/* Counters reported by --stats. Atomic: checks may bump them from
+ * several threads. */
+typedef struct ll_statistics {
+    atomic_size_t units; /* TUs in the run */
+    atomic_size_t units_parsed; /* ... parsed this run */
+    atomic_size_t units_cached; /* ... whose facts were reused */
+    atomic_size_t units_failed; /* ... with clang errors */
+    atomic_size_t commands_duplicate; /* identical compile commands skipped */
+    atomic_size_t commands_other_config; /* same file, other flags, skipped */
+    atomic_size_t functions;
+    atomic_size_t calls;
+    atomic_size_t roots;
+    atomic_size_t indirect_unresolved; /* indirect calls not resolved */
+    atomic_size_t ambiguous_calls; /* several definitions, dropped */
+    atomic_size_t ownership_unknown; /* a handle passed to an unknown callee:
+                                        ownership analysis stayed silent */
+    atomic_size_t ownership_gave_up; /* path-state limit reached */
+    double seconds_plan, seconds_extract, seconds_link, seconds_check, seconds_store;
+} ll_statistics;
+
+/* Links the units (which must outlive the program). NULL and error on
+ * failure (out of memory). */
+ll_program *ll_program_link(ll_unit *const *units, size_t unit_count, struct ll_packs *packs,
+                            ll_statistics *statistics, ll_error *error);
+void ll_program_free(ll_program *program);
+
+uint32_t ll_program_function_count(const ll_program *program);
+/* The function numbered `id`, and (if unit is not NULL) its unit. */
+const ll_function *ll_program_function(const ll_program *program, uint32_t id,
+                                       const ll_unit **unit);
+/* The number of `function` (which must belong to a linked unit). */
+uint32_t ll_program_function_id(const ll_program *program, const ll_function *function);
+
+/* The function a call of function `caller` resolves to, or LL_NONE
+ * (library function, unresolved indirect call, ambiguous). */
+uint32_t ll_program_callee(const ll_program *program, uint32_t caller, ll_index call);
+
+/* Loop context of a function (bits). */
+enum {
+    LL_CONTEXT_LOOP = 1u << 0, /* reachable from some loop root */
+    LL_CONTEXT_STRICT_IO = 1u << 1, /* ... from a root of a strict-io pack */
+    LL_CONTEXT_UNBOUNDED = 1u << 2, /* ... from a root other than a timeout
+                                       scope, without passing through one */
+};
+uint32_t ll_program_context(const ll_program *program, uint32_t id);
+
+/* Appends to `finding` the notes of the shortest chain from a root whose
+ * context includes `context` (one LL_CONTEXT_* bit) to function `id`:
+ * "task 'handle' spawned here", "calls 'load'"... 0, or -1 when out of
+ * memory or the function has no such root. */
+int ll_program_chain_notes(const ll_program *program, uint32_t id, uint32_t context,
+                           ll_finding *finding);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * store.h - the SQLite store: facts per TU, runs, findings.
+ *
+ * The only part of looplint that includes sqlite3.h. One database per
+ * project (schema in ARCHITECTURE.md, versioned with PRAGMA user_version
+ * and forward migrations; WAL; busy timeout; bound parameters only). A
+ * database that is not looplint's, or is corrupt, is refused and never
+ * written to. Each TU's facts are written in one transaction, each run's
+ * findings in another: a run killed at any moment leaves the earlier runs
+ * untouched and its own row with status 'running' (reported as
+ * incomplete), which ll_store_open marks 'incomplete' on the next open.
+ *
+ * One ll_store is used by one thread at a time.
+ */
+#ifndef LOOPLINT_STORE_H
+#define LOOPLINT_STORE_H
+
+#include "../analysis/error.h"
+#include "../analysis/facts.h"
+#include "../analysis/finding.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct ll_store ll_store;
+
+/* Opens (creating it and its directory if missing) the database at path.
+ * NULL with an error when it is not looplint's, is corrupt, is of a newer
+ * schema, or cannot be opened. */
+ll_store *ll_store_open(const char *path, ll_error *error);
+void ll_store_close(ll_store *store);
+
+/* The schema version this build writes (PRAGMA user_version). */
+int ll_store_schema_version(void);
+
+typedef struct ll_run_info {
+    const char *version; /* looplint's */
+    const char *root; /* the project root */
+    const char *argv; /* the command line, joined */
+} ll_run_info;
+
+/* Starts a run (status 'running', committed at once) and returns its id. */
+int ll_store_run_begin(ll_store *store, const ll_run_info *info, int64_t *run_id,
+                       ll_error *error);
+
+/* Saves a TU's facts under its cache key, replacing what was stored for
+ * that path, in one transaction: tus, tu_files, functions, calls, and the
+ * encoded facts that ll_store_unit_load reads back. */
+int ll_store_unit_save(ll_store *store, const ll_unit *unit, const char *cache_key,
+                       ll_error *error);
+
+/* Reads back the facts of `path` if they were stored under `cache_key`:
+ * 1 and *unit set (caller frees), 0 when absent or stale, -1 on error. */
+int ll_store_unit_load(ll_store *store, const char *path, const char *cache_key, ll_unit **unit,
+                       ll_error *error);
+
+/* The files `path` included when it was last analysed, with their hashes
+ * (to recompute its cache key). 1 found, 0 not stored, -1 error; caller
+ * frees with ll_unit_free (only path and files are filled). */
+int ll_store_unit_files(ll_store *store, const char *path, ll_unit **files, ll_error *error);
+
+/* Writes a run's findings and notes, its statistics (JSON text) and
+ * status 'complete' in one transaction. */
+int ll_store_run_finish(ll_store *store, int64_t run_id, const ll_findings *findings,
+                        const char *statistics_json, ll_error *error);
+
+/* Reads the findings of a run (0 for the latest complete one) into
+ * `findings` (initialised by the caller). */
+int ll_store_findings_load(ll_store *store, int64_t run_id, ll_findings *findings,
+                           ll_error *error);
+
+/* Run status, for reports and tests: "running", "complete", "incomplete". */
+int ll_store_run_status(ll_store *store, int64_t run_id, char *status, size_t size,
+                        ll_error *error);
+
+#endif
