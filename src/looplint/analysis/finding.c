@@ -5,6 +5,7 @@
  * total order over the fields people read, so two runs that find the same
  * things print them identically whatever order the threads produced them.
  */
+#define _GNU_SOURCE /* asprintf, vasprintf */
 #include "finding.h"
 #include "error.h"
 
@@ -174,6 +175,18 @@ int ll_findings_append(ll_findings *into, ll_findings *from) {
     free(from->items);
     ll_findings_init(from);
     return 0;
+}
+
+void ll_findings_filter(ll_findings *findings,
+                        bool (*keep)(const ll_finding *finding, void *context), void *context) {
+    size_t kept = 0;
+    for (size_t i = 0; i < findings->count; i++) {
+        if (keep(&findings->items[i], context))
+            findings->items[kept++] = findings->items[i];
+        else
+            finding_free(&findings->items[i]);
+    }
+    findings->count = kept;
 }
 
 static int compare_places(const ll_place *a, const ll_place *b) {

@@ -75,6 +75,10 @@ int ll_finding_add_note(ll_finding *finding, const char *file, uint32_t line, ui
 /* Moves every finding of `from` to the end of `into` (from is left empty). */
 int ll_findings_append(ll_findings *into, ll_findings *from);
 
+/* Keeps the findings for which keep() returns true, in order. */
+void ll_findings_filter(ll_findings *findings,
+                        bool (*keep)(const ll_finding *finding, void *context), void *context);
+
 /* Sorts by file, line, column, rule, message; removes exact duplicates. */
 void ll_findings_sort(ll_findings *findings);
 

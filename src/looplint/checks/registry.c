@@ -5,6 +5,7 @@
  * ll_check_<name>`, one line in the table below, fixtures in
  * fixtures/<id>/, a page in docs/checks/.
  */
+#define _GNU_SOURCE /* asprintf, vasprintf */
 #include "check.h"
 
 #include <stdarg.h>

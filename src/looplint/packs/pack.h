@@ -1,7 +1,7 @@
 /*
  * pack.h - rule packs: what library functions mean, as data.
  *
- * A pack (rules/*.rules, grammar in docs/rule-packs.md) describes functions
+ * A pack (a .rules file in rules/, grammar in docs/rule-packs.md) describes functions
  * by exact name or by /PCRE2 regex/: which block (and when), which are
  * entry points that run a function on or off the loop, which suspend (and
  * which argument is their deadline), which acquire and release resources,

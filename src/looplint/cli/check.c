@@ -1,0 +1,399 @@
+/*
+ * check.c - `looplint check`: analyse the program of a compile database,
+ * store the run, print the findings, gate on --fail-on.
+ *
+ * With FILE operands only the findings located in those files are
+ * reported and gated on; the analysis itself still covers the whole
+ * program (unchanged TUs come from the store), so chains through other
+ * files still show.
+ */
+#define _GNU_SOURCE /* asprintf, vasprintf */
+#include "analyze.h"
+#include "arguments.h"
+#include "cli.h"
+#include "commands.h"
+#include "locate.h"
+#include "report/report.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: looplint check [-p BUILD_DIR] [FILE...] [options]\n"
+    "\n"
+    "Analyses every translation unit of the compilation database, stores the\n"
+    "run, prints the findings and exits 1 when one is at or above --fail-on.\n"
+    "\n"
+    "  -p, --build-dir DIR   where compile_commands.json is (default: the nearest\n"
+    "                        one upward from here, or in build/, as clangd looks)\n"
+    "  FILE...               report only findings in these files (the whole\n"
+    "                        program is still analysed)\n"
+    "  -j, --jobs N          parse on N threads (default: one per core)\n"
+    "  --db PATH             the store (default: BUILD_DIR/.looplint/looplint.db)\n"
+    "  --rules PACK          load another rule pack (repeatable)\n"
+    "  --enable ID,...       enable checks or options (blocking-call:console)\n"
+    "  --disable ID,...      disable checks (clang-diagnostic too)\n"
+    "  --format FORMAT       text (default), gcc or json\n"
+    "  --fail-on LEVEL       error, warning (default), note or never\n"
+    "  --all-configs         analyse a file once per distinct set of flags\n"
+    "  --no-cache            parse every TU, even unchanged ones\n"
+    "  --no-color            no colour even on a terminal\n"
+    "  -q, --quiet           no progress line\n"
+    "  --stats               print statistics on stderr\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Exit status: 0 nothing at or above --fail-on, 1 findings, 2 usage or\n"
+    "configuration error, 3 the analysis could not run.\n";
+
+enum {
+    OPTION_BUILD_DIR,
+    OPTION_JOBS,
+    OPTION_DB,
+    OPTION_RULES,
+    OPTION_ENABLE,
+    OPTION_DISABLE,
+    OPTION_FORMAT,
+    OPTION_FAIL_ON,
+    OPTION_ALL_CONFIGS,
+    OPTION_NO_CACHE,
+    OPTION_NO_COLOR,
+    OPTION_QUIET,
+    OPTION_STATS,
+    OPTION_HELP,
+};
+
+static const ll_option_spec specs[] = {
+    [OPTION_BUILD_DIR] = {"build-dir", 'p', true},
+    [OPTION_JOBS] = {"jobs", 'j', true},
+    [OPTION_DB] = {"db", 0, true},
+    [OPTION_RULES] = {"rules", 0, true},
+    [OPTION_ENABLE] = {"enable", 0, true},
+    [OPTION_DISABLE] = {"disable", 0, true},
+    [OPTION_FORMAT] = {"format", 0, true},
+    [OPTION_FAIL_ON] = {"fail-on", 0, true},
+    [OPTION_ALL_CONFIGS] = {"all-configs", 0, false},
+    [OPTION_NO_CACHE] = {"no-cache", 0, false},
+    [OPTION_NO_COLOR] = {"no-color", 0, false},
+    [OPTION_QUIET] = {"quiet", 'q', false},
+    [OPTION_STATS] = {"stats", 0, false},
+    [OPTION_HELP] = {"help", 'h', false},
+    {NULL, 0, false},
+};
+
+/* A growable NULL-terminated list of strings. */
+typedef struct string_list {
+    char **items;
+    size_t count;
+} string_list;
+
+static int list_add(string_list *list, const char *text) {
+    char **bigger = realloc(list->items, (list->count + 2) * sizeof *bigger);
+    if (!bigger)
+        return -1;
+    list->items = bigger;
+    if (!(list->items[list->count] = strdup(text)))
+        return -1;
+    list->items[++list->count] = NULL;
+    return 0;
+}
+
+/* Adds every comma-separated id of `text`. */
+static int list_add_ids(string_list *list, const char *text) {
+    char *copy = strdup(text);
+    if (!copy)
+        return -1;
+    int result = 0;
+    char *rest = copy;
+    for (char *id = strsep(&rest, ","); id && result == 0; id = strsep(&rest, ","))
+        if (*id)
+            result = list_add(list, id);
+    free(copy);
+    return result;
+}
+
+static void list_free(string_list *list) {
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+typedef struct check_settings {
+    const char *build_directory;
+    const char *store_path;
+    string_list files, rules, enabled, disabled;
+    enum ll_format format;
+    int fail_on; /* minimum severity that fails, or -1 for never */
+    unsigned jobs;
+    bool all_configs, no_cache, no_color, quiet, stats;
+} check_settings;
+
+static int parse_fail_on(const char *text, int *level) {
+    if (strcmp(text, "never") == 0) {
+        *level = -1;
+        return 0;
+    }
+    enum ll_severity severity;
+    if (ll_severity_parse(text, &severity) < 0)
+        return -1;
+    *level = (int)severity;
+    return 0;
+}
+
+static int parse_jobs(const char *text, unsigned *jobs) {
+    char *end;
+    long value = strtol(text, &end, 10);
+    if (*end || value < 1 || value > 1024)
+        return -1;
+    *jobs = (unsigned)value;
+    return 0;
+}
+
+/* 0 to go on, else the exit code (help printed, or a usage error). */
+static int parse_settings(int argc, char **argv, check_settings *settings) {
+    ll_arguments arguments;
+    ll_arguments_init(&arguments, argc, argv, specs);
+    settings->fail_on = LL_SEVERITY_WARNING;
+    for (ll_argument argument = ll_arguments_next(&arguments); argument.kind != LL_ARGUMENT_END;
+         argument = ll_arguments_next(&arguments)) {
+        if (argument.kind == LL_ARGUMENT_ERROR) {
+            fprintf(stderr, "looplint check: %s\n%s", argument.message, usage);
+            return LL_EXIT_USAGE;
+        }
+        if (argument.kind == LL_ARGUMENT_OPERAND) {
+            if (list_add(&settings->files, argument.value) < 0)
+                return LL_EXIT_ANALYSIS;
+            continue;
+        }
+        const char *value = argument.value;
+        int bad = 0;
+        switch (argument.spec - specs) {
+        case OPTION_BUILD_DIR: settings->build_directory = value; break;
+        case OPTION_JOBS: bad = parse_jobs(value, &settings->jobs); break;
+        case OPTION_DB: settings->store_path = value; break;
+        case OPTION_RULES: bad = list_add(&settings->rules, value); break;
+        case OPTION_ENABLE: bad = list_add_ids(&settings->enabled, value); break;
+        case OPTION_DISABLE: bad = list_add_ids(&settings->disabled, value); break;
+        case OPTION_FORMAT: bad = ll_format_parse(value, &settings->format); break;
+        case OPTION_FAIL_ON: bad = parse_fail_on(value, &settings->fail_on); break;
+        case OPTION_ALL_CONFIGS: settings->all_configs = true; break;
+        case OPTION_NO_CACHE: settings->no_cache = true; break;
+        case OPTION_NO_COLOR: settings->no_color = true; break;
+        case OPTION_QUIET: settings->quiet = true; break;
+        case OPTION_STATS: settings->stats = true; break;
+        case OPTION_HELP: fputs(usage, stdout); return -1;
+        }
+        if (bad) {
+            fprintf(stderr, "looplint check: bad value '%s' for --%s\n", value,
+                    argument.spec->long_name);
+            return LL_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* Whether a finding lies in one of the given files (absolute paths). */
+static bool in_files(const ll_finding *finding, void *context) {
+    const string_list *files = context;
+    for (size_t f = 0; f < files->count; f++)
+        if (strcmp(finding->place.file, files->items[f]) == 0)
+            return true;
+    return false;
+}
+
+static char *statistics_json(const ll_statistics *statistics) {
+    json_t *object = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+        " s:f, s:f, s:f, s:f, s:f}",
+        "units", (json_int_t)statistics->units, "units_parsed",
+        (json_int_t)statistics->units_parsed, "units_cached", (json_int_t)statistics->units_cached,
+        "units_failed", (json_int_t)statistics->units_failed, "commands_duplicate",
+        (json_int_t)statistics->commands_duplicate, "commands_other_config",
+        (json_int_t)statistics->commands_other_config, "functions",
+        (json_int_t)statistics->functions, "calls", (json_int_t)statistics->calls, "roots",
+        (json_int_t)statistics->roots, "indirect_unresolved",
+        (json_int_t)statistics->indirect_unresolved, "ambiguous_calls",
+        (json_int_t)statistics->ambiguous_calls, "ownership_unknown",
+        (json_int_t)statistics->ownership_unknown, "ownership_gave_up",
+        (json_int_t)statistics->ownership_gave_up, "seconds_plan", statistics->seconds_plan,
+        "seconds_extract", statistics->seconds_extract, "seconds_link", statistics->seconds_link,
+        "seconds_check", statistics->seconds_check, "seconds_store", statistics->seconds_store);
+    char *text = object ? json_dumps(object, JSON_COMPACT) : NULL;
+    json_decref(object);
+    return text;
+}
+
+static void print_statistics(const ll_statistics *statistics) {
+    fprintf(stderr,
+            "looplint: %zu TUs: %zu parsed, %zu cached, %zu with errors; "
+            "%zu duplicate and %zu other-config commands skipped\n"
+            "looplint: %zu functions, %zu calls, %zu loop roots; %zu indirect calls "
+            "unresolved, %zu ambiguous calls dropped\n"
+            "looplint: ownership: %zu handles passed to unknown callees, %zu functions "
+            "beyond the path limit\n"
+            "looplint: time: plan %.3f s, extract %.3f s (store %.3f s), link %.3f s, "
+            "checks %.3f s\n",
+            (size_t)statistics->units, (size_t)statistics->units_parsed,
+            (size_t)statistics->units_cached, (size_t)statistics->units_failed,
+            (size_t)statistics->commands_duplicate, (size_t)statistics->commands_other_config,
+            (size_t)statistics->functions, (size_t)statistics->calls,
+            (size_t)statistics->roots, (size_t)statistics->indirect_unresolved,
+            (size_t)statistics->ambiguous_calls, (size_t)statistics->ownership_unknown,
+            (size_t)statistics->ownership_gave_up, statistics->seconds_plan,
+            statistics->seconds_extract, statistics->seconds_store,
+            statistics->seconds_link, statistics->seconds_check);
+}
+
+static char *joined_argv(int argc, char **argv) {
+    size_t length = 1;
+    for (int i = 0; i < argc; i++)
+        length += strlen(argv[i]) + 1;
+    char *text = calloc(length, 1);
+    for (int i = 0; text && i < argc; i++) {
+        if (i)
+            strcat(text, " ");
+        strcat(text, argv[i]);
+    }
+    return text;
+}
+
+static int gate(const ll_findings *findings, int fail_on) {
+    if (fail_on < 0)
+        return LL_EXIT_CLEAN;
+    for (size_t i = 0; i < findings->count; i++)
+        if (!findings->items[i].suppressed && (int)findings->items[i].severity >= fail_on)
+            return LL_EXIT_FINDINGS;
+    return LL_EXIT_CLEAN;
+}
+
+/* Makes FILE operands absolute; a file that does not exist is an error. */
+static int resolve_files(string_list *files, ll_error *error) {
+    for (size_t i = 0; i < files->count; i++) {
+        if (!ll_is_file(files->items[i]))
+            return ll_error_set(error, "%s: no such file", files->items[i]);
+        char *absolute = realpath(files->items[i], NULL);
+        if (!absolute)
+            return ll_error_set(error, "%s: cannot resolve the path", files->items[i]);
+        free(files->items[i]);
+        files->items[i] = absolute;
+    }
+    return 0;
+}
+
+static int run(check_settings *settings, int argc, char **argv) {
+    ll_error error = {{0}};
+    ll_plan plan = {0};
+    ll_packs *packs = NULL;
+    ll_store *store = NULL;
+    ll_analysis analysis = {0};
+    char *database = NULL, *root = NULL, *store_path = NULL;
+    int64_t run_id = 0;
+    int status = LL_EXIT_USAGE;
+
+    double started = ll_seconds();
+    if (ll_analysis_validate_rules((const char *const *)settings->enabled.items, &error) < 0 ||
+        ll_analysis_validate_rules((const char *const *)settings->disabled.items, &error) < 0 ||
+        resolve_files(&settings->files, &error) < 0)
+        goto fail;
+    if (settings->build_directory) {
+        if (!ll_is_directory(settings->build_directory)) {
+            ll_error_set(&error, "%s: no such directory", settings->build_directory);
+            status = LL_EXIT_ANALYSIS;
+            goto fail;
+        }
+        database = realpath(settings->build_directory, NULL);
+    } else {
+        char *here = ll_absolute_path(".");
+        database = here ? ll_plan_find_database(here, &error) : NULL;
+        free(here);
+    }
+    status = LL_EXIT_ANALYSIS;
+    if (!database || ll_plan_load(&plan, database, settings->all_configs, &error) < 0)
+        goto fail;
+    status = LL_EXIT_USAGE;
+    if (!(packs = ll_cli_load_packs((const char *const *)settings->rules.items, &error)))
+        goto fail;
+    root = ll_locate_project_root(database);
+    store_path = settings->store_path ? strdup(settings->store_path)
+                                      : ll_locate_default_store(database);
+    if (!root || !store_path || !(store = ll_store_open(store_path, &error)))
+        goto fail;
+    char *command_line = joined_argv(argc, argv);
+    ll_run_info info = {LOOPLINT_VERSION, root, command_line ? command_line : ""};
+    int begun = ll_store_run_begin(store, &info, &run_id, &error);
+    free(command_line);
+    status = LL_EXIT_ANALYSIS;
+    if (begun < 0)
+        goto fail;
+
+    ll_analysis_options options = {
+        .jobs = settings->jobs,
+        .packs = packs,
+        .enabled = (const char *const *)settings->enabled.items,
+        .disabled = (const char *const *)settings->disabled.items,
+        .store = store,
+        .use_cache = !settings->no_cache,
+        .quiet = settings->quiet,
+    };
+    double planned = ll_seconds();
+    if (ll_analysis_run(&plan, &options, &analysis, &error) < 0)
+        goto fail;
+    analysis.statistics.seconds_plan = planned - started;
+    if (analysis.statistics.units_failed == analysis.unit_count && analysis.unit_count) {
+        /* Every TU failed: report clang's errors, but the analysis did not run. */
+        status = LL_EXIT_ANALYSIS;
+    }
+    ll_fingerprints_compute(&analysis.findings, root);
+    char *statistics = statistics_json(&analysis.statistics);
+    int finished = ll_store_run_finish(store, run_id, &analysis.findings,
+                                       statistics ? statistics : "{}", &error);
+    free(statistics);
+    if (finished < 0)
+        goto fail;
+    if (settings->files.count)
+        ll_findings_filter(&analysis.findings, in_files, &settings->files);
+    ll_report_options report = {
+        .format = settings->format,
+        .color = !settings->no_color && settings->format == LL_FORMAT_TEXT &&
+                 isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
+        .root = root,
+    };
+    if (ll_report_write(stdout, &analysis.findings, &report, &error) < 0)
+        goto fail;
+    if (settings->stats)
+        print_statistics(&analysis.statistics);
+    if (status != LL_EXIT_ANALYSIS)
+        status = gate(&analysis.findings, settings->fail_on);
+    else
+        ll_cli_error("no translation unit could be parsed");
+    goto done;
+fail:
+    ll_cli_error(error.message);
+done:
+    ll_analysis_free(&analysis);
+    ll_store_close(store);
+    ll_packs_free(packs);
+    ll_plan_free(&plan);
+    free(database);
+    free(root);
+    free(store_path);
+    return status;
+}
+
+int ll_command_check(int argc, char **argv) {
+    check_settings settings = {0};
+    int status = parse_settings(argc - 1, argv + 1, &settings);
+    if (status == 0)
+        status = run(&settings, argc, argv);
+    else if (status < 0)
+        status = LL_EXIT_CLEAN;
+    list_free(&settings.files);
+    list_free(&settings.rules);
+    list_free(&settings.enabled);
+    list_free(&settings.disabled);
+    return status;
+}

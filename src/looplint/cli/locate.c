@@ -1,0 +1,179 @@
+/*
+ * locate.c - finding packs, headers, the project root and the store
+ * (locate.h).
+ */
+#define _GNU_SOURCE /* asprintf, vasprintf */
+#include "locate.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int ll_is_directory(const char *path) {
+    struct stat status;
+    return stat(path, &status) == 0 && S_ISDIR(status.st_mode);
+}
+
+int ll_is_file(const char *path) {
+    struct stat status;
+    return stat(path, &status) == 0 && S_ISREG(status.st_mode);
+}
+
+static char *join(const char *directory, const char *name) {
+    char *path = NULL;
+    if (asprintf(&path, "%s/%s", directory, name) < 0)
+        return NULL;
+    return path;
+}
+
+/* Removes `.`, `..` and repeated slashes from an absolute path, in place. */
+static void normalise(char *path) {
+    char *out = path;
+    const char *in = path;
+    while (*in) {
+        while (*in == '/')
+            in++;
+        const char *end = strchr(in, '/');
+        size_t length = end ? (size_t)(end - in) : strlen(in);
+        if (length == 0)
+            break;
+        if (length == 1 && in[0] == '.') {
+            /* skip */
+        } else if (length == 2 && in[0] == '.' && in[1] == '.') {
+            while (out > path && *--out != '/')
+                ;
+        } else {
+            *out++ = '/';
+            memmove(out, in, length);
+            out += length;
+        }
+        in += length;
+    }
+    if (out == path)
+        *out++ = '/';
+    *out = '\0';
+}
+
+char *ll_absolute_path(const char *path) {
+    char *absolute = NULL;
+    if (path[0] == '/') {
+        absolute = strdup(path);
+    } else {
+        char here[PATH_MAX];
+        if (!getcwd(here, sizeof here))
+            return NULL;
+        absolute = join(here, path);
+    }
+    if (absolute)
+        normalise(absolute);
+    return absolute;
+}
+
+/* The directory of the running binary. */
+static char *executable_directory(void) {
+    char path[PATH_MAX];
+    ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (length <= 0)
+        return NULL;
+    path[length] = '\0';
+    char *slash = strrchr(path, '/');
+    if (slash)
+        *slash = '\0';
+    return strdup(path);
+}
+
+static int starts_with_directory(const char *path, const char *directory) {
+    size_t length = strlen(directory);
+    return strncmp(path, directory, length) == 0 && (path[length] == '/' || !path[length]);
+}
+
+char *ll_locate_rules_directory(void) {
+    const char *forced = getenv("LOOPLINT_RULES_DIR");
+    if (forced && *forced)
+        return ll_absolute_path(forced);
+    char *binary = executable_directory();
+    if (binary) {
+        char *installed = join(binary, "../share/looplint/rules");
+        if (installed) {
+            normalise(installed);
+            if (ll_is_directory(installed)) {
+                free(binary);
+                return installed;
+            }
+            free(installed);
+        }
+        int in_build_tree = starts_with_directory(binary, LOOPLINT_BINARY_DIR);
+        free(binary);
+        if (in_build_tree && ll_is_directory(LOOPLINT_SOURCE_RULES_DIR))
+            return strdup(LOOPLINT_SOURCE_RULES_DIR);
+    }
+    return strdup(LOOPLINT_INSTALL_RULES_DIR);
+}
+
+char *ll_locate_include_directory(void) {
+    char *rules = ll_locate_rules_directory();
+    if (!rules)
+        return NULL;
+    /* <root>/rules -> <root>/include; <prefix>/share/looplint/rules -> <prefix>/include */
+    const char *relative[] = {"../include", "../../../include"};
+    for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++) {
+        char *candidate = join(rules, relative[i]);
+        if (!candidate)
+            break;
+        normalise(candidate);
+        char *header = join(candidate, "nest.h");
+        int found = header && ll_is_file(header);
+        free(header);
+        if (found) {
+            free(rules);
+            return candidate;
+        }
+        free(candidate);
+    }
+    free(rules);
+    return strdup("/usr/local/include");
+}
+
+/* The nearest directory from `start` upward holding `name`, or NULL. */
+static char *upward(const char *start, const char *name) {
+    char *directory = strdup(start);
+    while (directory) {
+        char *candidate = join(directory, name);
+        struct stat status;
+        int found = candidate && lstat(candidate, &status) == 0;
+        free(candidate);
+        if (found)
+            return directory;
+        char *slash = strrchr(directory, '/');
+        if (!slash || slash == directory) {
+            free(directory);
+            return NULL;
+        }
+        *slash = '\0';
+    }
+    return NULL;
+}
+
+char *ll_locate_project_root(const char *database_directory) {
+    char *root = upward(database_directory, ".looplint");
+    /* A .looplint directory beside the database is the store, not a config. */
+    if (root) {
+        char *candidate = join(root, ".looplint");
+        int is_config = candidate && ll_is_file(candidate);
+        free(candidate);
+        if (is_config)
+            return root;
+        free(root);
+    }
+    root = upward(database_directory, ".git");
+    if (root)
+        return root;
+    return strdup(database_directory);
+}
+
+char *ll_locate_default_store(const char *database_directory) {
+    return join(database_directory, ".looplint/looplint.db");
+}

@@ -1,0 +1,30 @@
+/*
+ * locate.h - where looplint finds its data and the project around it.
+ *
+ * Rule packs: $LOOPLINT_RULES_DIR; else, for an installed binary,
+ * <prefix>/share/looplint/rules beside <prefix>/bin; else, for a binary in
+ * the build tree, the source tree's rules/ (so CI and the pre-commit hook
+ * can put the build's bin/ on PATH); else the configured install path.
+ * The project root (paths in reports are relative to it): the nearest
+ * directory upward holding `.looplint`, else the git top level, else the
+ * compilation database's directory.
+ */
+#ifndef LOOPLINT_LOCATE_H
+#define LOOPLINT_LOCATE_H
+
+/* Each returns a malloc'd absolute path (NULL when out of memory). */
+char *ll_locate_rules_directory(void);
+/* The directory holding nest.h for `looplint verify`'s fixtures. */
+char *ll_locate_include_directory(void);
+char *ll_locate_project_root(const char *database_directory);
+/* The default store: <database directory>/.looplint/looplint.db. */
+char *ll_locate_default_store(const char *database_directory);
+
+/* An absolute, lexically normalised form of path (against the current
+ * directory); malloc'd. */
+char *ll_absolute_path(const char *path);
+/* Whether `path` names an existing directory / regular file. */
+int ll_is_directory(const char *path);
+int ll_is_file(const char *path);
+
+#endif

@@ -1,0 +1,457 @@
+/*
+ * verify.c - `looplint verify FIXTURE...`: checks fixtures' expectations
+ * against the findings, as clang -verify does.
+ *
+ * A fixture is one .c file, or a directory whose .c files form one program
+ * (with an optional `flags` file of extra compile flags). looplint builds
+ * the compile commands itself (clang -std=gnu17 -I<nest's include dir>
+ * -I<fixture dir> flags file.c), analyses the fixture as a whole program,
+ * and compares:
+ *   // expect: id[, id...]         findings on this line
+ *   // expect@+N: id / @-N         findings N lines below / above
+ *   // expect-note: text           the finding on this line has a note
+ *                                  containing text (expect-note@+N too)
+ * Every finding must be expected and every expectation met; the
+ * mismatches are listed as FILE:LINE: messages and the exit status is 1.
+ */
+#define _GNU_SOURCE /* asprintf, vasprintf */
+#include "analyze.h"
+#include "arguments.h"
+#include "cli.h"
+#include "commands.h"
+#include "locate.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: looplint verify [options] FIXTURE...\n"
+    "\n"
+    "Analyses each fixture (a .c file, or a directory of files forming one\n"
+    "program, with an optional `flags` file) and checks its annotations:\n"
+    "  // expect: rule-id[, rule-id...]   a finding on this line\n"
+    "  // expect@+N: rule-id              ... N lines below (@-N: above)\n"
+    "  // expect-note: text               that finding has a note containing text\n"
+    "Lists missing and unexpected findings; exits 1 on any mismatch.\n"
+    "\n"
+    "  --rules PACK        load another rule pack (repeatable)\n"
+    "  --enable ID,...     enable checks or options (blocking-call:console)\n"
+    "  --disable ID,...    disable checks\n"
+    "  -v, --verbose       print every finding of every fixture\n"
+    "  -h, --help          this text\n";
+
+static const ll_option_spec specs[] = {
+    {"rules", 0, true},  {"enable", 0, true},   {"disable", 0, true},
+    {"verbose", 'v', false}, {"help", 'h', false}, {NULL, 0, false},
+};
+
+/* ---- Expectations ------------------------------------------------------------ */
+typedef struct expectation {
+    char *file;
+    uint32_t line;
+    char *rule; /* NULL for a note expectation */
+    char *note; /* expect-note text */
+    bool met;
+} expectation;
+
+typedef struct expectations {
+    expectation *items;
+    size_t count;
+} expectations;
+
+static int expectation_add(expectations *list, const char *file, uint32_t line,
+                           const char *rule, size_t rule_length, const char *note) {
+    expectation *bigger = realloc(list->items, (list->count + 1) * sizeof *bigger);
+    if (!bigger)
+        return -1;
+    list->items = bigger;
+    expectation *item = &list->items[list->count++];
+    memset(item, 0, sizeof *item);
+    item->file = strdup(file);
+    item->line = line;
+    item->rule = rule ? strndup(rule, rule_length) : NULL;
+    item->note = note ? strdup(note) : NULL;
+    return item->file && (!rule || item->rule) && (!note || item->note) ? 0 : -1;
+}
+
+static void expectations_free(expectations *list) {
+    for (size_t i = 0; i < list->count; i++) {
+        free(list->items[i].file);
+        free(list->items[i].rule);
+        free(list->items[i].note);
+    }
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+/* Parses "@+N" / "@-N" after `expect` or `expect-note`; *offset gets N
+ * with its sign. Returns the text after it, or NULL when malformed. */
+static const char *parse_offset(const char *text, long *offset) {
+    *offset = 0;
+    if (*text != '@')
+        return text;
+    char *end;
+    *offset = strtol(text + 1, &end, 10);
+    if (end == text + 1 || (text[1] != '+' && text[1] != '-'))
+        return NULL;
+    return end;
+}
+
+/* One `// expect...` comment found in `line` (1-based number `number`). */
+static int parse_line(expectations *list, const char *file, uint32_t number, const char *line,
+                      ll_error *error) {
+    const char *comment = strstr(line, "// expect");
+    if (!comment)
+        return 0;
+    const char *text = comment + strlen("// expect");
+    bool is_note = strncmp(text, "-note", 5) == 0;
+    if (is_note)
+        text += 5;
+    long offset;
+    text = parse_offset(text, &offset);
+    if (!text || *text != ':')
+        return ll_error_set(error, "%s:%u: malformed expectation (want `// expect: rule-id`)",
+                            file, number);
+    text++;
+    long target = (long)number + offset;
+    if (target < 1)
+        return ll_error_set(error, "%s:%u: expectation points before line 1", file, number);
+    while (isspace((unsigned char)*text))
+        text++;
+    if (is_note) {
+        char *note = strdup(text);
+        if (!note)
+            return -1;
+        note[strcspn(note, "\r\n")] = '\0';
+        int result = expectation_add(list, file, (uint32_t)target, NULL, 0, note);
+        free(note);
+        return result;
+    }
+    while (*text && *text != '\n') {
+        size_t length = strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789-:");
+        if (length == 0)
+            return ll_error_set(error, "%s:%u: malformed rule id in expectation", file, number);
+        if (expectation_add(list, file, (uint32_t)target, text, length, NULL) < 0)
+            return -1;
+        text += length;
+        while (*text == ',' || *text == ' ' || *text == '\t' || *text == '\r')
+            text++;
+    }
+    return 0;
+}
+
+static int read_expectations(expectations *list, const char *file, ll_error *error) {
+    FILE *stream = fopen(file, "r");
+    if (!stream)
+        return ll_error_set(error, "%s: cannot read", file);
+    char *line = NULL;
+    size_t capacity = 0;
+    uint32_t number = 0;
+    int result = 0;
+    while (result == 0 && getline(&line, &capacity, stream) >= 0)
+        result = parse_line(list, file, ++number, line, error);
+    free(line);
+    fclose(stream);
+    return result;
+}
+
+/* ---- Fixtures ------------------------------------------------------------------ */
+typedef struct fixture {
+    char *directory; /* where its files are */
+    char **files; /* absolute paths of its .c and .h files, sorted */
+    size_t count;
+    char *flags; /* contents of `flags`, or NULL */
+} fixture;
+
+static void fixture_free(fixture *item) {
+    for (size_t i = 0; i < item->count; i++)
+        free(item->files[i]);
+    free(item->files);
+    free(item->directory);
+    free(item->flags);
+}
+
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_file(fixture *item, char *path) {
+    char **bigger = realloc(item->files, (item->count + 1) * sizeof *bigger);
+    if (!bigger) {
+        free(path);
+        return -1;
+    }
+    item->files = bigger;
+    item->files[item->count++] = path;
+    return 0;
+}
+
+static bool has_suffix(const char *name, const char *suffix) {
+    size_t length = strlen(name), suffix_length = strlen(suffix);
+    return length > suffix_length && strcmp(name + length - suffix_length, suffix) == 0;
+}
+
+static char *read_text(const char *path) {
+    FILE *stream = fopen(path, "r");
+    if (!stream)
+        return NULL;
+    char *text = NULL;
+    size_t capacity = 0;
+    ssize_t length = getdelim(&text, &capacity, '\0', stream);
+    fclose(stream);
+    if (length < 0) {
+        free(text);
+        return strdup("");
+    }
+    return text;
+}
+
+static int fixture_open(fixture *item, const char *path, ll_error *error) {
+    memset(item, 0, sizeof *item);
+    char *absolute = ll_absolute_path(path);
+    if (!absolute)
+        return ll_error_set(error, "out of memory");
+    if (ll_is_file(absolute)) {
+        char *slash = strrchr(absolute, '/');
+        item->directory = strndup(absolute, (size_t)(slash - absolute));
+        return add_file(item, absolute);
+    }
+    if (!ll_is_directory(absolute)) {
+        free(absolute);
+        return ll_error_set(error, "%s: no such file or directory", path);
+    }
+    item->directory = absolute;
+    DIR *directory = opendir(absolute);
+    if (!directory)
+        return ll_error_set(error, "%s: cannot read the directory", path);
+    for (struct dirent *entry = readdir(directory); entry; entry = readdir(directory)) {
+        if (!has_suffix(entry->d_name, ".c") && !has_suffix(entry->d_name, ".h"))
+            continue;
+        char *file = NULL;
+        if (asprintf(&file, "%s/%s", absolute, entry->d_name) < 0 || add_file(item, file) < 0) {
+            closedir(directory);
+            return ll_error_set(error, "out of memory");
+        }
+    }
+    closedir(directory);
+    qsort(item->files, item->count, sizeof *item->files, compare_strings);
+    char *flags_path = NULL;
+    if (asprintf(&flags_path, "%s/flags", absolute) >= 0) {
+        item->flags = read_text(flags_path);
+        free(flags_path);
+    }
+    if (!item->count)
+        return ll_error_set(error, "%s: no .c file in the fixture", path);
+    return 0;
+}
+
+/* The compile commands of a fixture: each .c file with the fixed flags. */
+static int fixture_plan(const fixture *item, const char *include, ll_plan *plan,
+                        ll_error *error) {
+    const char *arguments[64];
+    size_t fixed = 0;
+    arguments[fixed++] = "clang";
+    arguments[fixed++] = "-std=gnu17";
+    arguments[fixed++] = "-I";
+    arguments[fixed++] = include;
+    arguments[fixed++] = "-I";
+    arguments[fixed++] = item->directory;
+    char *flags = item->flags ? strdup(item->flags) : NULL;
+    char *rest = flags;
+    for (char *word = rest ? strtok_r(rest, " \t\r\n", &rest) : NULL; word;
+         word = strtok_r(NULL, " \t\r\n", &rest)) {
+        if (fixed >= sizeof arguments / sizeof arguments[0] - 1) {
+            free(flags);
+            return ll_error_set(error, "%s/flags: too many flags", item->directory);
+        }
+        arguments[fixed++] = word;
+    }
+    int result = 0;
+    for (size_t i = 0; i < item->count && result == 0; i++) {
+        if (!has_suffix(item->files[i], ".c"))
+            continue;
+        arguments[fixed] = item->files[i];
+        result = ll_plan_add(plan, item->files[i], item->directory, arguments, fixed + 1, error);
+    }
+    free(flags);
+    return result;
+}
+
+/* ---- Comparison ------------------------------------------------------------------ */
+static bool note_matches(const ll_finding *finding, const char *text) {
+    for (uint32_t n = 0; n < finding->note_count; n++)
+        if (strstr(finding->notes[n].message, text))
+            return true;
+    return false;
+}
+
+/* Prints the mismatches; returns how many. */
+static size_t compare(expectations *expected, const ll_findings *findings) {
+    size_t mismatches = 0;
+    for (size_t f = 0; f < findings->count; f++) {
+        const ll_finding *finding = &findings->items[f];
+        if (finding->suppressed)
+            continue;
+        bool found = false;
+        for (size_t e = 0; e < expected->count && !found; e++) {
+            expectation *item = &expected->items[e];
+            if (item->rule && !item->met && item->line == finding->place.line &&
+                strcmp(item->rule, finding->rule) == 0 &&
+                strcmp(item->file, finding->place.file) == 0)
+                item->met = found = true;
+        }
+        if (!found) {
+            printf("%s:%u:%u: unexpected finding [%s]: %s\n", finding->place.file,
+                   finding->place.line, finding->place.column, finding->rule, finding->message);
+            mismatches++;
+        }
+    }
+    for (size_t e = 0; e < expected->count; e++) {
+        expectation *item = &expected->items[e];
+        if (item->rule) {
+            if (!item->met) {
+                printf("%s:%u: missing finding [%s]\n", item->file, item->line, item->rule);
+                mismatches++;
+            }
+            continue;
+        }
+        bool found = false;
+        for (size_t f = 0; f < findings->count && !found; f++) {
+            const ll_finding *finding = &findings->items[f];
+            found = finding->place.line == item->line &&
+                    strcmp(finding->place.file, item->file) == 0 &&
+                    note_matches(finding, item->note);
+        }
+        if (!found) {
+            printf("%s:%u: missing note containing \"%s\"\n", item->file, item->line,
+                   item->note);
+            mismatches++;
+        }
+    }
+    return mismatches;
+}
+
+static void print_findings(const ll_findings *findings) {
+    for (size_t f = 0; f < findings->count; f++) {
+        const ll_finding *finding = &findings->items[f];
+        printf("  %s:%u:%u: [%s] %s\n", finding->place.file, finding->place.line,
+               finding->place.column, finding->rule, finding->message);
+        for (uint32_t n = 0; n < finding->note_count; n++)
+            printf("    %s:%u:%u: note: %s\n", finding->notes[n].place.file,
+                   finding->notes[n].place.line, finding->notes[n].place.column,
+                   finding->notes[n].message);
+    }
+}
+
+/* 0 passed, 1 mismatched, -1 could not run (error set). */
+static int verify_one(const char *path, const char *include, const ll_analysis_options *options,
+                      bool verbose, ll_error *error) {
+    fixture item;
+    ll_plan plan = {0};
+    expectations expected = {0};
+    ll_analysis analysis = {0};
+    int result = -1;
+    if (fixture_open(&item, path, error) < 0 || fixture_plan(&item, include, &plan, error) < 0)
+        goto done;
+    for (size_t i = 0; i < item.count; i++)
+        if (read_expectations(&expected, item.files[i], error) < 0)
+            goto done;
+    if (ll_analysis_run(&plan, options, &analysis, error) < 0)
+        goto done;
+    size_t mismatches = compare(&expected, &analysis.findings);
+    printf("%s %s (%zu findings)\n", mismatches ? "FAIL" : "PASS", path,
+           analysis.findings.count);
+    if (verbose || mismatches)
+        print_findings(&analysis.findings);
+    result = mismatches ? 1 : 0;
+done:
+    ll_analysis_free(&analysis);
+    expectations_free(&expected);
+    ll_plan_free(&plan);
+    fixture_free(&item);
+    return result;
+}
+
+int ll_command_verify(int argc, char **argv) {
+    ll_arguments arguments;
+    ll_arguments_init(&arguments, argc - 1, argv + 1, specs);
+    const char *rules[64] = {0}, *enabled[64] = {0}, *disabled[64] = {0};
+    size_t rule_count = 0, enabled_count = 0, disabled_count = 0;
+    const char **fixtures = calloc((size_t)argc, sizeof *fixtures);
+    size_t fixture_count = 0;
+    bool verbose = false;
+    int status = LL_EXIT_USAGE;
+    ll_error error = {{0}};
+    ll_packs *packs = NULL;
+    char *include = NULL;
+    if (!fixtures)
+        return LL_EXIT_ANALYSIS;
+    for (ll_argument argument = ll_arguments_next(&arguments); argument.kind != LL_ARGUMENT_END;
+         argument = ll_arguments_next(&arguments)) {
+        if (argument.kind == LL_ARGUMENT_ERROR) {
+            fprintf(stderr, "looplint verify: %s\n%s", argument.message, usage);
+            goto done;
+        }
+        if (argument.kind == LL_ARGUMENT_OPERAND) {
+            fixtures[fixture_count++] = argument.value;
+            continue;
+        }
+        const char *name = argument.spec->long_name;
+        bool full = rule_count >= 63 || enabled_count >= 63 || disabled_count >= 63;
+        if (full) {
+            fprintf(stderr, "looplint verify: too many options\n");
+            goto done;
+        }
+        if (strcmp(name, "rules") == 0)
+            rules[rule_count++] = argument.value;
+        else if (strcmp(name, "enable") == 0)
+            enabled[enabled_count++] = argument.value;
+        else if (strcmp(name, "disable") == 0)
+            disabled[disabled_count++] = argument.value;
+        else if (strcmp(name, "verbose") == 0)
+            verbose = true;
+        else {
+            fputs(usage, stdout);
+            status = LL_EXIT_CLEAN;
+            goto done;
+        }
+    }
+    if (!fixture_count) {
+        fprintf(stderr, "looplint verify: no fixture given\n%s", usage);
+        goto done;
+    }
+    if (ll_analysis_validate_rules(enabled, &error) < 0 ||
+        ll_analysis_validate_rules(disabled, &error) < 0 ||
+        !(packs = ll_cli_load_packs(rules, &error))) {
+        ll_cli_error(error.message);
+        goto done;
+    }
+    include = ll_locate_include_directory();
+    ll_analysis_options options = {
+        .jobs = 1, .packs = packs, .enabled = enabled, .disabled = disabled, .quiet = true};
+    size_t failed = 0;
+    status = LL_EXIT_CLEAN;
+    for (size_t i = 0; i < fixture_count; i++) {
+        int result = verify_one(fixtures[i], include ? include : ".", &options, verbose, &error);
+        if (result < 0) {
+            ll_cli_error(error.message);
+            status = LL_EXIT_ANALYSIS;
+            failed++;
+        } else if (result > 0) {
+            failed++;
+        }
+    }
+    printf("verify: %zu fixture%s, %zu failed\n", fixture_count, fixture_count == 1 ? "" : "s",
+           failed);
+    if (failed && status == LL_EXIT_CLEAN)
+        status = LL_EXIT_FINDINGS;
+done:
+    ll_packs_free(packs);
+    free(include);
+    free(fixtures);
+    return status;
+}
