@@ -1,0 +1,135 @@
+# cli.sh - looplint's command line end to end: subcommands and --help,
+# finding output in each format, exit codes, the compile database search,
+# and bad input (missing or broken database, vanished file, syntax errors,
+# a foreign SQLite file, a bad rule pack).
+source "$(dirname "$0")/common.bash"
+
+project=$WORK/project
+mkdir -p "$project/src" "$project/build"
+cat >"$project/src/service.c" <<'C'
+#include <nest.h>
+#include <unistd.h>
+
+static int load(void) {
+    sleep(1);
+    return 0;
+}
+
+static int handle(void *arg) {
+    (void)arg;
+    return load();
+}
+
+int serve(void) {
+    nest_task *task = nest_spawn(handle, NULL);
+    int result = 0;
+    return nest_join(task, NEST_FOREVER, &result) == 0 ? result : -1;
+}
+C
+cat >"$project/src/quiet.c" <<'C'
+int add(int a, int b) { return a + b; }
+C
+write_database "$project/build" ../src/service.c ../src/quiet.c
+
+# ---- version and help --------------------------------------------------------
+expect_status 0 "--version" "$LOOPLINT" --version && expect_match "$OUT" '^looplint [0-9]+\.[0-9]+' "version text"
+for command in check rules verify; do
+    expect_status 0 "$command --help" "$LOOPLINT" "$command" --help &&
+        expect_match "$OUT" "usage: looplint $command" "$command usage text"
+done
+expect_status 2 "unknown command" "$LOOPLINT" frobnicate
+expect_status 2 "unknown option" "$LOOPLINT" check --frobnicate
+expect_status 2 "bad --format" "$LOOPLINT" check --format xml
+expect_status 2 "unknown check id" "$LOOPLINT" check -p "$project/build" --disable no-such-check
+
+# ---- findings -----------------------------------------------------------------
+expect_status 1 "check finds the blocking call" "$LOOPLINT" check -p "$project/build" --no-color -q
+expect_match "$OUT" '^src/service\.c:5:5: error: .*sleep.* \[looplint-blocking-call\]$' "text: clang-style first line, path relative to the git-less project root"
+expect_match "$OUT" '^    sleep\(1\);$' "text: the source line"
+expect_match "$OUT" '^    \^' "text: the caret"
+expect_match "$OUT" 'note: .*handle' "text: the chain names the task"
+expect_no_match "$OUT" $'\033\\[' "no colour when piped"
+
+expect_status 1 "gcc format" "$LOOPLINT" check -p "$project/build" --format gcc
+expect_match "$OUT" '^src/service\.c:5:5: error: .*\[looplint-blocking-call\]$' "gcc: the finding line"
+expect_no_match "$OUT" '^    sleep' "gcc: no source excerpt"
+
+expect_status 1 "json format" "$LOOPLINT" check -p "$project/build" --format json
+python3 -c 'import json,sys; d=json.load(sys.stdin); f=d["findings"]; assert f[0]["rule"]=="blocking-call", f; assert f[0]["line"]==5; assert len(f[0]["fingerprint"])==32' <<<"$OUT" &&
+    pass "json: parses, rule, line, fingerprint" || fail "json content"
+
+expect_status 0 "--fail-on never" "$LOOPLINT" check -p "$project/build" --fail-on never
+expect_status 0 "--disable blocking-call" "$LOOPLINT" check -p "$project/build" --disable blocking-call
+expect_status 0 "FILE operand without findings" "$LOOPLINT" check -p "$project/build" "$project/src/quiet.c"
+expect_status 1 "FILE operand with findings" "$LOOPLINT" check -p "$project/build" "$project/src/service.c"
+expect_status 2 "FILE operand that does not exist" "$LOOPLINT" check -p "$project/build" "$project/src/gone.c"
+expect_status 1 "--stats" "$LOOPLINT" check -p "$project/build" --stats
+expect_match "$ERR" 'TUs: .* parsed, .* cached' "--stats prints TU counts"
+expect_match "$ERR" 'indirect calls' "--stats prints unresolved indirect calls"
+
+# The database is found like clangd: upward, or in build/.
+(cd "$project/src" && expect_status 1 "database found in ../build from src/" "$LOOPLINT" check -q)
+(cd "$project" && expect_status 1 "database found in build/" "$LOOPLINT" check -q)
+[[ -f "$project/build/.looplint/looplint.db" ]] && pass "store created beside the database" || fail "no store at build/.looplint/looplint.db"
+
+# Second run: every TU comes from the cache.
+expect_status 1 "warm run" "$LOOPLINT" check -p "$project/build" --stats
+expect_match "$ERR" '2 TUs: 0 parsed, 2 cached' "unchanged TUs are not parsed again"
+echo '/* edited */' >>"$project/src/quiet.c"
+expect_status 1 "after an edit" "$LOOPLINT" check -p "$project/build" --stats
+expect_match "$ERR" '2 TUs: 1 parsed, 1 cached' "only the edited TU is parsed"
+
+# ---- bad input --------------------------------------------------------------------
+empty=$WORK/empty
+mkdir -p "$empty"
+(cd "$empty" && expect_status 3 "no compile database" "$LOOPLINT" check)
+expect_match "$ERR" 'compile_commands.json' "the message names the database"
+
+broken=$WORK/broken
+mkdir -p "$broken"
+printf '[\n  {"directory": "/tmp",\n   "file": "a.c" "command": "cc a.c"}\n]\n' >"$broken/compile_commands.json"
+expect_status 3 "broken compile database" "$LOOPLINT" check -p "$broken"
+expect_match "$ERR" 'compile_commands\.json:3' "the message names the file and line"
+
+vanished=$WORK/vanished
+mkdir -p "$vanished"
+cp "$project/src/service.c" "$vanished/"
+write_database "$vanished" service.c gone.c
+expect_status 1 "a listed file no longer exists" "$LOOPLINT" check -p "$vanished" --no-color
+expect_match "$OUT" 'gone\.c.*\[looplint-clang-diagnostic\]' "the vanished file is a clang-diagnostic finding"
+expect_match "$OUT" 'blocking-call' "the other TU is still analysed"
+
+syntax=$WORK/syntax
+mkdir -p "$syntax"
+cat >"$syntax/broken.c" <<'C'
+#include <unistd.h>
+#include <nest.h>
+static int task(void *arg) { (void)arg; usleep(10); return 0; }
+int start(void) { return nest_join(nest_spawn(task, NULL), NEST_FOREVER, NULL); }
+int oops(void) { return 1 +; }
+C
+write_database "$syntax" broken.c
+expect_status 3 "every TU has errors: exit 3" "$LOOPLINT" check -p "$syntax" --no-color
+expect_match "$OUT" 'broken\.c:5:.*error: .*\[looplint-clang-diagnostic\]' "clang's error is printed as a finding"
+expect_match "$OUT" 'usleep.*\[looplint-blocking-call\]' "the partial AST is still analysed"
+
+foreign=$WORK/foreign.db
+sqlite3 "$foreign" 'CREATE TABLE accounts(id INTEGER PRIMARY KEY, owner TEXT); INSERT INTO accounts VALUES (1, "x");'
+before=$(sha256sum "$foreign")
+expect_status 2 "a foreign SQLite file as --db" "$LOOPLINT" check -p "$project/build" --db "$foreign"
+expect_match "$ERR" 'not a looplint database' "the message says so"
+[[ "$(sha256sum "$foreign")" == "$before" ]] && pass "the foreign file is untouched" || fail "the foreign file changed"
+
+printf 'pack custom\nblocking my_wait category=sleep reson="typo"\n' >"$WORK/bad.rules"
+expect_status 2 "a bad pack given with --rules" "$LOOPLINT" check -p "$project/build" --rules "$WORK/bad.rules"
+expect_match "$ERR" 'bad\.rules:2:[0-9]+: ' "the message has file:line:col"
+expect_status 1 "rules --check on a bad pack" "$LOOPLINT" rules --check "$WORK/bad.rules"
+expect_match "$OUT" 'bad\.rules:2:[0-9]+: ' "rules --check prints file:line:col"
+expect_status 0 "rules --check on the shipped packs" "$LOOPLINT" rules --check "$SOURCE_DIR/rules/nest.rules" --check "$SOURCE_DIR/rules/posix.rules"
+expect_status 0 "rules lists checks and packs" "$LOOPLINT" rules
+for id in blocking-call untracked-task unobserved-failure missing-timeout unclosed-resource; do
+    expect_match "$OUT" "^  $id " "rules lists $id"
+done
+expect_match "$OUT" 'nest.*nest\.rules' "rules lists the nest pack"
+
+finish
