@@ -23,7 +23,7 @@ PACKAGES=(
     libcmocka-dev                        # unit tests
     libuv1-dev                           # the echo benchmark's baseline
     clang-tidy-19 clang-format-19 cppcheck
-    python3 procps hyperfine
+    python3 procps hyperfine time
 )
 
 native_arch=$(dpkg --print-architecture)
