@@ -12,6 +12,16 @@
  * so output is the same for any -j).
  *
  * Functions are numbered 0..n-1 in unit order, then definition order.
+ *
+ * Propagation stops at functions annotated looplint:thread (never in loop
+ * context) and at functions annotated looplint:blocking (the call to one
+ * is the finding; its body is not followed, so one defect is one
+ * finding). Roots are ordered by (function name, unit path, location of
+ * the function, then of the entry call); each context is then a
+ * breadth-first search from its roots in that order, following each
+ * function's calls in source order, first visit wins. So the chain of a
+ * function is a shortest one, and among those the first in that order:
+ * the same for any unit order and any -j.
  */
 #ifndef LOOPLINT_PROGRAM_H
 #define LOOPLINT_PROGRAM_H
@@ -31,20 +41,20 @@ typedef struct ll_program ll_program;
 /* Counters reported by --stats. Atomic: checks may bump them from
  * several threads. */
 typedef struct ll_statistics {
-    atomic_size_t units; /* TUs in the run */
-    atomic_size_t units_parsed; /* ... parsed this run */
-    atomic_size_t units_cached; /* ... whose facts were reused */
-    atomic_size_t units_failed; /* ... with clang errors */
-    atomic_size_t commands_duplicate; /* identical compile commands skipped */
+    atomic_size_t units;                 /* TUs in the run */
+    atomic_size_t units_parsed;          /* ... parsed this run */
+    atomic_size_t units_cached;          /* ... whose facts were reused */
+    atomic_size_t units_failed;          /* ... with clang errors */
+    atomic_size_t commands_duplicate;    /* identical compile commands skipped */
     atomic_size_t commands_other_config; /* same file, other flags, skipped */
     atomic_size_t functions;
     atomic_size_t calls;
     atomic_size_t roots;
     atomic_size_t indirect_unresolved; /* indirect calls not resolved */
-    atomic_size_t ambiguous_calls; /* several definitions, dropped */
-    atomic_size_t ownership_unknown; /* a handle passed to an unknown callee:
-                                        ownership analysis stayed silent */
-    atomic_size_t ownership_gave_up; /* path-state limit reached */
+    atomic_size_t ambiguous_calls;     /* several definitions, dropped */
+    atomic_size_t ownership_unknown;   /* a handle passed to an unknown callee:
+                                          ownership analysis stayed silent */
+    atomic_size_t ownership_gave_up;   /* path-state limit reached */
     double seconds_plan, seconds_extract, seconds_link, seconds_check, seconds_store;
 } ll_statistics;
 
@@ -58,8 +68,21 @@ uint32_t ll_program_function_count(const ll_program *program);
 /* The function numbered `id`, and (if unit is not NULL) its unit. */
 const ll_function *ll_program_function(const ll_program *program, uint32_t id,
                                        const ll_unit **unit);
-/* The number of `function` (which must belong to a linked unit). */
+/* The number of `function`, or LL_NONE when it is not a definition of a
+ * linked unit. */
 uint32_t ll_program_function_id(const ll_program *program, const ll_function *function);
+
+/* Annotations of function `id` (LL_ANNOTATION_*), merged with those of
+ * every declaration with the same USR. */
+uint32_t ll_program_annotations(const ll_program *program, uint32_t id);
+/* Annotations of any declaration or definition with this USR (a library
+ * function declared LOOPLINT_BLOCKING in a header); 0 when none. */
+uint32_t ll_program_usr_annotations(const ll_program *program, const char *usr);
+
+/* The definition that a reference to `usr` made in function `from` (a
+ * call, or a function passed as an argument) resolves to, by the rules
+ * above; LL_NONE when there is none or it is ambiguous. */
+uint32_t ll_program_resolve(const ll_program *program, uint32_t from, const char *usr);
 
 /* The function a call of function `caller` resolves to, or LL_NONE
  * (library function, unresolved indirect call, ambiguous). */
@@ -67,7 +90,7 @@ uint32_t ll_program_callee(const ll_program *program, uint32_t caller, ll_index 
 
 /* Loop context of a function (bits). */
 enum {
-    LL_CONTEXT_LOOP = 1u << 0, /* reachable from some loop root */
+    LL_CONTEXT_LOOP = 1u << 0,      /* reachable from some loop root */
     LL_CONTEXT_STRICT_IO = 1u << 1, /* ... from a root of a strict-io pack */
     LL_CONTEXT_UNBOUNDED = 1u << 2, /* ... from a root other than a timeout
                                        scope, without passing through one */

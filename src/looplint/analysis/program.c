@@ -1,0 +1,845 @@
+/*
+ * program.c - the link step: every unit's functions in one call graph,
+ * the loop-context roots, and the contexts propagated from them.
+ *
+ * Linking is a few linear passes:
+ *  1. number the definitions (unit order, then definition order) and index
+ *     every USR in a hash table: its definitions, chained by id, and the
+ *     union of the annotations of everything declared with it;
+ *  2. give each unit a directory and a top-level folder (the first path
+ *     component below the directory common to all units), which call
+ *     resolution falls back on when a name has several definitions;
+ *  3. walk every call once: resolve direct calls to an edge (or count them
+ *     as ambiguous or indirect), and turn the on-loop arguments of entry
+ *     calls (a function, or a local holding one) into roots;
+ *  4. sort the roots and run one breadth-first search per context bit,
+ *     remembering for each function the edge it was first reached by:
+ *     that is its shortest chain, and it is what the notes print.
+ * What a callee means (a leaf the packs describe, an entry point) is looked
+ * up once per distinct USR and kept in the table's entry, so the pack
+ * matcher is not run once per call.
+ */
+#define _GNU_SOURCE /* vasprintf */
+#include "program.h"
+
+#include "../packs/pack.h"
+#include "program_table.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Everything known about one USR. */
+struct usr_entry {
+    uint32_t first_definition; /* function id, chained by next_definition */
+    uint32_t definition_count;
+    uint32_t annotations; /* of every declaration and definition */
+    bool rule_known;      /* `rule` has been looked up */
+    const ll_function_rule *rule;
+};
+
+/* A direct call resolved to a definition. A function's edges are
+ * contiguous and in call order. */
+struct edge {
+    uint32_t callee;
+    ll_index call;
+};
+
+/* A function that runs on the loop, and why. */
+struct root {
+    uint32_t function;
+    enum ll_entry_kind kind;
+    bool strict_io;
+    uint32_t site_function; /* holding the entry call; LL_NONE: annotated */
+    ll_index site_call;
+    /* Sort keys, so that the order does not depend on unit order. */
+    const char *name;
+    const char *path;
+    ll_location location;
+    const char *site_path;
+    ll_location site_location;
+};
+
+/* How a function was first reached in one context: from a root (`from` is
+ * LL_NONE, `via` the root's index) or by call `via` of function `from`. */
+struct link {
+    uint32_t from;
+    uint32_t via;
+};
+
+/* The address range of one unit's function array, to map a function
+ * pointer back to its id. */
+struct unit_range {
+    const ll_function *first;
+    uint32_t count;
+    uint32_t unit;
+};
+
+enum { CONTEXT_BITS = 3 };
+
+struct ll_program {
+    ll_unit *const *units;
+    uint32_t unit_count;
+    ll_packs *packs;
+
+    uint32_t function_count;
+    const ll_function **functions; /* by id */
+    uint32_t *function_unit;       /* by id */
+    uint32_t *annotations;         /* by id, merged with declarations */
+    uint32_t *next_definition;     /* by id: the next definition of its USR */
+    uint32_t *local_first;         /* by unit: offset into local_ids */
+    uint32_t *local_ids;           /* by unit and function index: id or LL_NONE */
+    struct unit_range *ranges;     /* sorted by address */
+    uint32_t range_count;
+
+    ll_table usrs; /* USR -> index into usr_entries */
+    struct usr_entry *usr_entries;
+    uint32_t usr_count, usr_capacity;
+
+    uint32_t *unit_directory; /* by unit: id of its main file's directory */
+    uint32_t *unit_folder;    /* by unit: id of its top-level folder */
+
+    uint32_t *edge_first; /* by id, function_count + 1 entries */
+    struct edge *edges;
+    size_t edge_count, edge_capacity;
+
+    struct root *roots;
+    uint32_t root_count, root_capacity;
+
+    uint32_t *context;                /* by id: LL_CONTEXT_* */
+    struct link *links[CONTEXT_BITS]; /* by id, per context bit */
+
+    size_t call_count, indirect_count, ambiguous_count, root_function_count;
+};
+
+/* ---- Growing arrays ---------------------------------------------------------- */
+
+/* Makes room for one more element in *items (capacity *capacity). */
+static int reserve(void **items, size_t size, size_t count, size_t *capacity)
+{
+    if (count < *capacity)
+        return 0;
+    size_t bigger = *capacity ? *capacity * 2 : 64;
+    void *grown = realloc(*items, bigger * size);
+    if (!grown)
+        return -1;
+    *items = grown;
+    *capacity = bigger;
+    return 0;
+}
+
+/* ---- 1. Functions and USRs ------------------------------------------------------ */
+
+static int compare_ranges(const void *a, const void *b)
+{
+    uintptr_t left = (uintptr_t)((const struct unit_range *)a)->first;
+    uintptr_t right = (uintptr_t)((const struct unit_range *)b)->first;
+    return (left > right) - (left < right);
+}
+
+static int number_functions(ll_program *program)
+{
+    size_t total = 0, definitions = 0;
+    for (uint32_t u = 0; u < program->unit_count; u++) {
+        const ll_unit *unit = program->units[u];
+        total += unit->function_count;
+        for (uint32_t f = 0; f < unit->function_count; f++)
+            definitions += unit->functions[f].is_definition;
+    }
+    if (definitions >= LL_NONE || total >= LL_NONE)
+        return -1;
+    size_t n = definitions;
+    program->functions = malloc((n + 1) * sizeof *program->functions);
+    program->function_unit = malloc((n + 1) * sizeof *program->function_unit);
+    program->annotations = calloc(n + 1, sizeof *program->annotations);
+    program->next_definition = malloc((n + 1) * sizeof *program->next_definition);
+    program->local_first = malloc((program->unit_count + 1) * sizeof *program->local_first);
+    program->local_ids = malloc((total + 1) * sizeof *program->local_ids);
+    program->ranges = malloc((program->unit_count + 1) * sizeof *program->ranges);
+    if (!program->functions || !program->function_unit || !program->annotations ||
+        !program->next_definition || !program->local_first || !program->local_ids ||
+        !program->ranges)
+        return -1;
+
+    uint32_t id = 0, local = 0;
+    for (uint32_t u = 0; u < program->unit_count; u++) {
+        const ll_unit *unit = program->units[u];
+        program->local_first[u] = local;
+        if (unit->function_count)
+            program->ranges[program->range_count++] =
+                (struct unit_range){unit->functions, unit->function_count, u};
+        for (uint32_t f = 0; f < unit->function_count; f++) {
+            const ll_function *function = &unit->functions[f];
+            program->local_ids[local++] = function->is_definition ? id : LL_NONE;
+            if (!function->is_definition)
+                continue;
+            program->functions[id] = function;
+            program->function_unit[id] = u;
+            program->next_definition[id] = LL_NONE;
+            program->call_count += function->call_count;
+            id++;
+        }
+    }
+    program->function_count = id;
+    qsort(program->ranges, program->range_count, sizeof *program->ranges, compare_ranges);
+    return 0;
+}
+
+/* The entry of `usr`, created when absent; LL_NONE when out of memory. */
+static uint32_t usr_entry_intern(ll_program *program, const char *usr)
+{
+    bool inserted;
+    uint32_t index =
+        ll_table_intern(&program->usrs, usr, strlen(usr), program->usr_count, &inserted);
+    if (index == LL_NONE || !inserted)
+        return index;
+    size_t capacity = program->usr_capacity;
+    if (reserve((void **)&program->usr_entries, sizeof *program->usr_entries, program->usr_count,
+                &capacity) < 0)
+        return LL_NONE;
+    program->usr_capacity = (uint32_t)capacity;
+    program->usr_entries[index] = (struct usr_entry){.first_definition = LL_NONE};
+    program->usr_count++;
+    return index;
+}
+
+static const struct usr_entry *usr_entry_find(const ll_program *program, const char *usr)
+{
+    if (!usr)
+        return NULL;
+    uint32_t index = ll_table_find(&program->usrs, usr, strlen(usr));
+    return index == LL_NONE ? NULL : &program->usr_entries[index];
+}
+
+/* What the packs say about the function behind an entry (looked up once). */
+static const ll_function_rule *usr_entry_rule(ll_program *program, struct usr_entry *entry,
+                                              const char *name)
+{
+    if (!entry->rule_known) {
+        entry->rule = program->packs && name ? ll_packs_lookup(program->packs, name) : NULL;
+        entry->rule_known = true;
+    }
+    return entry->rule;
+}
+
+static int index_usrs(ll_program *program)
+{
+    if (ll_table_init(&program->usrs, program->function_count) < 0)
+        return -1;
+    uint32_t id = 0;
+    for (uint32_t u = 0; u < program->unit_count; u++) {
+        const ll_unit *unit = program->units[u];
+        for (uint32_t f = 0; f < unit->function_count; f++) {
+            const ll_function *function = &unit->functions[f];
+            uint32_t index = function->usr ? usr_entry_intern(program, function->usr) : LL_NONE;
+            if (function->usr && index == LL_NONE)
+                return -1;
+            if (index != LL_NONE)
+                program->usr_entries[index].annotations |= function->annotations;
+            if (!function->is_definition)
+                continue;
+            program->annotations[id] = function->annotations;
+            if (index != LL_NONE) {
+                struct usr_entry *entry = &program->usr_entries[index];
+                program->next_definition[id] = entry->first_definition;
+                entry->first_definition = id;
+                entry->definition_count++;
+            }
+            id++;
+        }
+    }
+    for (id = 0; id < program->function_count; id++) {
+        const struct usr_entry *entry = usr_entry_find(program, program->functions[id]->usr);
+        if (entry)
+            program->annotations[id] |= entry->annotations;
+    }
+    return 0;
+}
+
+/* ---- 2. Where each unit lives ---------------------------------------------------- */
+
+/* Length of the directory part of a path ("/a/b/c.c" -> 4). */
+static size_t directory_length(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? (size_t)(slash - path) : 0;
+}
+
+static const char *unit_path(const ll_program *program, uint32_t unit)
+{
+    const char *path = program->units[unit]->path;
+    return path ? path : "";
+}
+
+/* Length of the longest directory that contains every unit's main file. */
+static size_t common_directory_length(const ll_program *program)
+{
+    if (program->unit_count == 0)
+        return 0;
+    const char *first = unit_path(program, 0);
+    size_t common = directory_length(first);
+    for (uint32_t u = 1; u < program->unit_count; u++) {
+        const char *path = unit_path(program, u);
+        size_t length = directory_length(path), same = 0;
+        while (same < common && same < length && path[same] == first[same])
+            same++;
+        common = same;
+    }
+    /* "/src/ab" and "/src/abc" share "/src/ab" as text but "/src" as
+       directories: back off to a component boundary that every path has. */
+    for (uint32_t u = 0; u < program->unit_count; u++) {
+        const char *path = unit_path(program, u);
+        if (path[common] != '\0' && path[common] != '/') {
+            while (common > 0 && first[common] != '/')
+                common--;
+            break;
+        }
+    }
+    return common;
+}
+
+static int place_units(ll_program *program)
+{
+    ll_table directories, folders;
+    int result = -1;
+    if (ll_table_init(&directories, program->unit_count) < 0)
+        return -1;
+    if (ll_table_init(&folders, program->unit_count) < 0)
+        goto done_directories;
+    program->unit_directory = malloc((program->unit_count + 1) * sizeof *program->unit_directory);
+    program->unit_folder = malloc((program->unit_count + 1) * sizeof *program->unit_folder);
+    if (!program->unit_directory || !program->unit_folder)
+        goto done;
+    size_t common = common_directory_length(program);
+    for (uint32_t u = 0; u < program->unit_count; u++) {
+        const char *path = unit_path(program, u);
+        size_t length = directory_length(path);
+        bool inserted;
+        program->unit_directory[u] =
+            ll_table_intern(&directories, path, length, (uint32_t)directories.count, &inserted);
+        const char *folder = path + (length > common ? common : length);
+        while (*folder == '/')
+            folder++;
+        const char *end = path + length > folder ? path + length : folder;
+        const char *slash = memchr(folder, '/', (size_t)(end - folder));
+        size_t folder_length = (size_t)((slash ? slash : end) - folder);
+        program->unit_folder[u] =
+            ll_table_intern(&folders, folder, folder_length, (uint32_t)folders.count, &inserted);
+        if (program->unit_directory[u] == LL_NONE || program->unit_folder[u] == LL_NONE)
+            goto done;
+    }
+    result = 0;
+done:
+    ll_table_free(&folders);
+done_directories:
+    ll_table_free(&directories);
+    return result;
+}
+
+/* ---- Resolution -------------------------------------------------------------------- */
+
+/* The one definition of `entry` whose unit has the same `place` (directory
+ * or folder id) as `unit`; LL_NONE when none, and *several set when more. */
+static uint32_t definition_in_place(const ll_program *program, const struct usr_entry *entry,
+                                    const uint32_t *place, uint32_t unit, bool *several)
+{
+    uint32_t found = LL_NONE;
+    *several = false;
+    for (uint32_t id = entry->first_definition; id != LL_NONE; id = program->next_definition[id]) {
+        if (place[program->function_unit[id]] != place[unit])
+            continue;
+        if (found != LL_NONE) {
+            *several = true;
+            return LL_NONE;
+        }
+        found = id;
+    }
+    return found;
+}
+
+/* ARCHITECTURE.md, "Many programs in one database": the definition in the
+ * referring unit, else the only one, else the only one in the same
+ * directory, else the only one in the same top-level folder. */
+static uint32_t resolve_entry(const ll_program *program, const struct usr_entry *entry,
+                              uint32_t unit, bool *ambiguous)
+{
+    *ambiguous = false;
+    if (!entry || entry->definition_count == 0)
+        return LL_NONE;
+    if (entry->definition_count == 1)
+        return entry->first_definition;
+    for (uint32_t id = entry->first_definition; id != LL_NONE; id = program->next_definition[id])
+        if (program->function_unit[id] == unit)
+            return id;
+    bool several;
+    uint32_t found = definition_in_place(program, entry, program->unit_directory, unit, &several);
+    if (found == LL_NONE && !several)
+        found = definition_in_place(program, entry, program->unit_folder, unit, &several);
+    *ambiguous = found == LL_NONE;
+    return found;
+}
+
+/* ---- 3. Calls: edges and roots ------------------------------------------------------ */
+
+static int add_edge(ll_program *program, uint32_t callee, ll_index call)
+{
+    if (reserve((void **)&program->edges, sizeof *program->edges, program->edge_count,
+                &program->edge_capacity) < 0)
+        return -1;
+    program->edges[program->edge_count++] = (struct edge){callee, call};
+    return 0;
+}
+
+static int add_root(ll_program *program, uint32_t function, enum ll_entry_kind kind, bool strict_io,
+                    uint32_t site_function, ll_index site_call)
+{
+    if (program->annotations[function] & LL_ANNOTATION_THREAD)
+        return 0;
+    size_t capacity = program->root_capacity;
+    if (reserve((void **)&program->roots, sizeof *program->roots, program->root_count, &capacity) <
+        0)
+        return -1;
+    program->root_capacity = (uint32_t)capacity;
+    const ll_function *target = program->functions[function];
+    struct root root = {
+        .function = function,
+        .kind = kind,
+        .strict_io = strict_io,
+        .site_function = site_function,
+        .site_call = site_call,
+        .name = target->name ? target->name : "",
+        .path = unit_path(program, program->function_unit[function]),
+        .location = target->location,
+        .site_path = "",
+        .site_location = {LL_NONE, 0, 0},
+    };
+    if (site_function != LL_NONE) {
+        root.site_path = unit_path(program, program->function_unit[site_function]);
+        root.site_location = program->functions[site_function]->calls[site_call].location;
+    }
+    program->roots[program->root_count++] = root;
+    return 0;
+}
+
+/* A root for the function `usr` names, passed to an entry call of `caller`.
+ * Functions the packs describe are not followed, as roots or callees. */
+static int add_root_reference(ll_program *program, uint32_t caller, ll_index call,
+                              const ll_entry_rule *entry, const ll_value *reference)
+{
+    if (!reference->usr)
+        return 0;
+    uint32_t index = ll_table_find(&program->usrs, reference->usr, strlen(reference->usr));
+    if (index == LL_NONE)
+        return 0;
+    struct usr_entry *target = &program->usr_entries[index];
+    if (usr_entry_rule(program, target, reference->name))
+        return 0;
+    bool ambiguous;
+    uint32_t function = resolve_entry(program, target, program->function_unit[caller], &ambiguous);
+    if (function == LL_NONE)
+        return 0;
+    return add_root(program, function, entry->kind, entry->strict_io, caller, call);
+}
+
+/* The roots an entry call's on-loop argument names: a function, or a local
+ * variable (every function assigned to it in the caller). Parameters are
+ * not traced to the callers' arguments. */
+static int add_entry_roots(ll_program *program, uint32_t caller, ll_index call_index,
+                           const ll_entry_rule *entry)
+{
+    const ll_function *function = program->functions[caller];
+    const ll_call *call = &function->calls[call_index];
+    if (entry->kind == LL_ENTRY_OFF_LOOP || entry->argument == 0 ||
+        entry->argument > call->argument_count)
+        return 0;
+    const ll_value *argument = &call->arguments[entry->argument - 1];
+    if (argument->kind == LL_VALUE_FUNCTION)
+        return add_root_reference(program, caller, call_index, entry, argument);
+    if (argument->kind != LL_VALUE_VARIABLE)
+        return 0;
+    for (uint32_t b = 0; b < function->block_count; b++) {
+        const ll_block *block = &function->blocks[b];
+        for (uint32_t o = 0; o < block->operation_count; o++) {
+            const ll_operation *operation = &block->operations[o];
+            if (operation->kind == LL_OPERATION_ASSIGN && operation->target == argument->variable &&
+                operation->value.kind == LL_VALUE_FUNCTION &&
+                add_root_reference(program, caller, call_index, entry, &operation->value) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Links one direct call: an edge to its definition (unless the packs
+ * describe the callee: then it is a leaf), and roots when it is an entry. */
+static int link_direct_call(ll_program *program, uint32_t caller, ll_index call_index)
+{
+    const ll_call *call = &program->functions[caller]->calls[call_index];
+    const ll_function_rule *rule;
+    struct usr_entry *entry = NULL;
+    if (call->callee_usr) {
+        uint32_t index = usr_entry_intern(program, call->callee_usr);
+        if (index == LL_NONE)
+            return -1;
+        entry = &program->usr_entries[index];
+        rule = usr_entry_rule(program, entry, call->callee_name);
+    } else {
+        rule = program->packs && call->callee_name
+                   ? ll_packs_lookup(program->packs, call->callee_name)
+                   : NULL;
+    }
+    if (!rule && entry && entry->definition_count) {
+        bool ambiguous;
+        uint32_t callee = resolve_entry(program, entry, program->function_unit[caller], &ambiguous);
+        program->ambiguous_count += ambiguous;
+        if (callee != LL_NONE && add_edge(program, callee, call_index) < 0)
+            return -1;
+    }
+    for (uint32_t e = 0; rule && e < rule->entry_count; e++)
+        if (add_entry_roots(program, caller, call_index, &rule->entries[e]) < 0)
+            return -1;
+    return 0;
+}
+
+static int link_calls(ll_program *program)
+{
+    program->edge_first = malloc((program->function_count + 1) * sizeof *program->edge_first);
+    if (!program->edge_first)
+        return -1;
+    for (uint32_t id = 0; id < program->function_count; id++) {
+        const ll_function *function = program->functions[id];
+        program->edge_first[id] = (uint32_t)program->edge_count;
+        for (ll_index c = 0; c < function->call_count; c++) {
+            if (function->calls[c].callee_kind == LL_CALLEE_DIRECT) {
+                if (link_direct_call(program, id, c) < 0)
+                    return -1;
+                continue;
+            }
+            /* Calls through a function pointer (a struct field, a variable)
+               get their edges here once they are resolved (RULES.md:
+               through the functions stored into that field of that struct
+               type). Until then they are counted, never guessed. */
+            program->indirect_count++;
+        }
+        if (program->annotations[id] & LL_ANNOTATION_LOOP &&
+            add_root(program, id, LL_ENTRY_CALLBACK, false, LL_NONE, 0) < 0)
+            return -1;
+    }
+    if (program->edge_count >= LL_NONE)
+        return -1;
+    program->edge_first[program->function_count] = (uint32_t)program->edge_count;
+    return 0;
+}
+
+/* ---- 4. Contexts ------------------------------------------------------------------ */
+
+static int compare_locations(ll_location a, ll_location b)
+{
+    if (a.line != b.line)
+        return a.line < b.line ? -1 : 1;
+    if (a.column != b.column)
+        return a.column < b.column ? -1 : 1;
+    return 0;
+}
+
+/* (function name, unit path, location of the function, then of the
+ * entry call, kind): everything here is independent of unit order. */
+static int compare_roots(const void *a, const void *b)
+{
+    const struct root *left = a, *right = b;
+    int order = strcmp(left->name, right->name);
+    if (!order)
+        order = strcmp(left->path, right->path);
+    if (!order)
+        order = compare_locations(left->location, right->location);
+    if (!order)
+        order = strcmp(left->site_path, right->site_path);
+    if (!order)
+        order = compare_locations(left->site_location, right->site_location);
+    if (!order)
+        order = (left->kind > right->kind) - (left->kind < right->kind);
+    return order;
+}
+
+static bool root_has_context(const struct root *root, uint32_t context)
+{
+    switch (context) {
+    case LL_CONTEXT_LOOP:
+        return true;
+    case LL_CONTEXT_STRICT_IO:
+        return root->strict_io;
+    case LL_CONTEXT_UNBOUNDED:
+        return root->kind != LL_ENTRY_TIMEOUT_SCOPE;
+    }
+    return false;
+}
+
+/* One multi-source breadth-first search: first visit wins, so the link of
+ * each function is the last edge of its shortest chain. */
+static void propagate(ll_program *program, unsigned bit, uint32_t *queue)
+{
+    uint32_t context = 1u << bit;
+    struct link *links = program->links[bit];
+    size_t head = 0, tail = 0;
+    for (uint32_t r = 0; r < program->root_count; r++) {
+        uint32_t function = program->roots[r].function;
+        if (!root_has_context(&program->roots[r], context) || program->context[function] & context)
+            continue;
+        program->context[function] |= context;
+        links[function] = (struct link){LL_NONE, r};
+        queue[tail++] = function;
+    }
+    while (head < tail) {
+        uint32_t caller = queue[head++];
+        for (uint32_t e = program->edge_first[caller]; e < program->edge_first[caller + 1]; e++) {
+            uint32_t callee = program->edges[e].callee;
+            if (program->context[callee] & context ||
+                program->annotations[callee] & (LL_ANNOTATION_THREAD | LL_ANNOTATION_BLOCKING))
+                continue;
+            program->context[callee] |= context;
+            links[callee] = (struct link){caller, program->edges[e].call};
+            queue[tail++] = callee;
+        }
+    }
+}
+
+static int propagate_contexts(ll_program *program)
+{
+    qsort(program->roots, program->root_count, sizeof *program->roots, compare_roots);
+    size_t n = program->function_count + 1;
+    program->context = calloc(n, sizeof *program->context);
+    uint32_t *queue = malloc(n * sizeof *queue);
+    int result = program->context && queue ? 0 : -1;
+    for (unsigned bit = 0; bit < CONTEXT_BITS && result == 0; bit++) {
+        program->links[bit] = malloc(n * sizeof *program->links[bit]);
+        if (program->links[bit])
+            propagate(program, bit, queue);
+        else
+            result = -1;
+    }
+    free(queue);
+    for (uint32_t r = 0; result == 0 && r < program->root_count; r++)
+        program->root_function_count +=
+            r == 0 || program->roots[r].function != program->roots[r - 1].function;
+    return result;
+}
+
+/* ---- The interface ------------------------------------------------------------------ */
+
+ll_program *ll_program_link(ll_unit *const *units, size_t unit_count, struct ll_packs *packs,
+                            ll_statistics *statistics, ll_error *error)
+{
+    ll_program *program = calloc(1, sizeof *program);
+    if (!program || unit_count >= LL_NONE)
+        goto fail;
+    program->units = units;
+    program->unit_count = (uint32_t)unit_count;
+    program->packs = packs;
+    if (number_functions(program) < 0 || index_usrs(program) < 0 || place_units(program) < 0 ||
+        link_calls(program) < 0 || propagate_contexts(program) < 0)
+        goto fail;
+    if (statistics) {
+        atomic_store(&statistics->functions, program->function_count);
+        atomic_store(&statistics->calls, program->call_count);
+        atomic_store(&statistics->roots, program->root_function_count);
+        atomic_store(&statistics->indirect_unresolved, program->indirect_count);
+        atomic_store(&statistics->ambiguous_calls, program->ambiguous_count);
+    }
+    return program;
+fail:
+    ll_program_free(program);
+    ll_error_set(error, "linking %zu translation units: out of memory", unit_count);
+    return NULL;
+}
+
+void ll_program_free(ll_program *program)
+{
+    if (!program)
+        return;
+    free(program->functions);
+    free(program->function_unit);
+    free(program->annotations);
+    free(program->next_definition);
+    free(program->local_first);
+    free(program->local_ids);
+    free(program->ranges);
+    ll_table_free(&program->usrs);
+    free(program->usr_entries);
+    free(program->unit_directory);
+    free(program->unit_folder);
+    free(program->edge_first);
+    free(program->edges);
+    free(program->roots);
+    free(program->context);
+    for (unsigned bit = 0; bit < CONTEXT_BITS; bit++)
+        free(program->links[bit]);
+    free(program);
+}
+
+uint32_t ll_program_function_count(const ll_program *program)
+{
+    return program->function_count;
+}
+
+const ll_function *ll_program_function(const ll_program *program, uint32_t id, const ll_unit **unit)
+{
+    if (id >= program->function_count)
+        return NULL;
+    if (unit)
+        *unit = program->units[program->function_unit[id]];
+    return program->functions[id];
+}
+
+uint32_t ll_program_function_id(const ll_program *program, const ll_function *function)
+{
+    uintptr_t address = (uintptr_t)function;
+    size_t low = 0, high = program->range_count;
+    while (low < high) { /* the first range starting after `function` */
+        size_t middle = low + (high - low) / 2;
+        if ((uintptr_t)program->ranges[middle].first <= address)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    if (low == 0)
+        return LL_NONE;
+    const struct unit_range *range = &program->ranges[low - 1];
+    if (address >= (uintptr_t)(range->first + range->count))
+        return LL_NONE;
+    size_t local = (size_t)(function - range->first);
+    return program->local_ids[program->local_first[range->unit] + local];
+}
+
+uint32_t ll_program_annotations(const ll_program *program, uint32_t id)
+{
+    return id < program->function_count ? program->annotations[id] : 0;
+}
+
+uint32_t ll_program_usr_annotations(const ll_program *program, const char *usr)
+{
+    const struct usr_entry *entry = usr_entry_find(program, usr);
+    return entry ? entry->annotations : 0;
+}
+
+uint32_t ll_program_resolve(const ll_program *program, uint32_t from, const char *usr)
+{
+    if (from >= program->function_count)
+        return LL_NONE;
+    bool ambiguous;
+    return resolve_entry(program, usr_entry_find(program, usr), program->function_unit[from],
+                         &ambiguous);
+}
+
+uint32_t ll_program_callee(const ll_program *program, uint32_t caller, ll_index call)
+{
+    if (caller >= program->function_count)
+        return LL_NONE;
+    uint32_t low = program->edge_first[caller], high = program->edge_first[caller + 1];
+    while (low < high) {
+        uint32_t middle = low + (high - low) / 2;
+        if (program->edges[middle].call < call)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    if (low < program->edge_first[caller + 1] && program->edges[low].call == call)
+        return program->edges[low].callee;
+    return LL_NONE;
+}
+
+uint32_t ll_program_context(const ll_program *program, uint32_t id)
+{
+    return id < program->function_count ? program->context[id] : 0;
+}
+
+/* ---- Chains ------------------------------------------------------------------------- */
+
+static const char *function_name(const ll_program *program, uint32_t id)
+{
+    const char *name = program->functions[id]->name;
+    return name ? name : "";
+}
+
+/* Adds a note at a location of `unit`; 0 or -1. */
+static int note(ll_finding *finding, const ll_unit *unit, ll_location location, const char *format,
+                ...) __attribute__((format(printf, 4, 5)));
+
+static int note(ll_finding *finding, const ll_unit *unit, ll_location location, const char *format,
+                ...)
+{
+    char *message = NULL;
+    va_list arguments;
+    va_start(arguments, format);
+    int length = vasprintf(&message, format, arguments);
+    va_end(arguments);
+    if (length < 0)
+        return -1;
+    int result = ll_finding_add_note(finding, ll_unit_file_path(unit, location), location.line,
+                                     location.column, "%s", message);
+    free(message);
+    return result;
+}
+
+static int root_note(const ll_program *program, const struct root *root, ll_finding *finding)
+{
+    const char *name = function_name(program, root->function);
+    if (root->site_function == LL_NONE) {
+        const ll_unit *unit = program->units[program->function_unit[root->function]];
+        return note(finding, unit, program->functions[root->function]->location,
+                    "'%s' is annotated looplint:loop", name);
+    }
+    const ll_unit *unit = program->units[program->function_unit[root->site_function]];
+    const ll_call *call = &program->functions[root->site_function]->calls[root->site_call];
+    const char *entry = call->callee_name ? call->callee_name : "";
+    switch (root->kind) {
+    case LL_ENTRY_MAIN:
+        return note(finding, unit, call->location, "'%s' runs on the loop: passed to '%s' here",
+                    name, entry);
+    case LL_ENTRY_TASK:
+        return note(finding, unit, call->location, "task '%s' spawned here", name);
+    case LL_ENTRY_TIMEOUT_SCOPE:
+        return note(finding, unit, call->location,
+                    "'%s' runs on the loop under a timeout: passed to '%s' here", name, entry);
+    case LL_ENTRY_SHIELD:
+        return note(finding, unit, call->location,
+                    "'%s' runs on the loop, shielded from timeouts: passed to '%s' "
+                    "here",
+                    name, entry);
+    case LL_ENTRY_CALLBACK:
+    case LL_ENTRY_OFF_LOOP:
+        break;
+    }
+    return note(finding, unit, call->location, "'%s' runs on the loop: callback registered here",
+                name);
+}
+
+int ll_program_chain_notes(const ll_program *program, uint32_t id, uint32_t context,
+                           ll_finding *finding)
+{
+    unsigned bit = 0;
+    while (bit < CONTEXT_BITS && context != 1u << bit)
+        bit++;
+    if (bit == CONTEXT_BITS || id >= program->function_count || !(program->context[id] & context))
+        return -1;
+    const struct link *links = program->links[bit];
+    size_t depth = 0;
+    for (uint32_t at = id; links[at].from != LL_NONE; at = links[at].from)
+        depth++;
+    uint32_t *chain = malloc((depth + 1) * sizeof *chain); /* root first */
+    if (!chain)
+        return -1;
+    uint32_t at = id;
+    for (size_t i = depth + 1; i-- > 0; at = links[at].from)
+        chain[i] = at;
+    int result = root_note(program, &program->roots[links[chain[0]].via], finding);
+    for (size_t i = 1; i <= depth && result == 0; i++) {
+        uint32_t caller = chain[i - 1], callee = chain[i];
+        const ll_call *call = &program->functions[caller]->calls[links[callee].via];
+        result = note(finding, program->units[program->function_unit[caller]], call->location,
+                      "'%s' calls '%s' here", function_name(program, caller),
+                      function_name(program, callee));
+    }
+    free(chain);
+    return result;
+}
