@@ -36,4 +36,9 @@ char *ll_front_range_text(ll_front_unit *front, CXSourceRange range);
  * of memory. */
 int ll_front_function_body(ll_front_unit *front, CXCursor cursor, ll_function *function);
 
+/* path.c: `path` made absolute against `directory` and normalised
+ * (realpath() when the file exists, else "." and ".." removed lexically);
+ * malloc'd, NULL when out of memory. */
+char *ll_front_absolute_path(const char *directory, const char *path);
+
 #endif

@@ -1,0 +1,550 @@
+/*
+ * extract.c - one compile command's translation unit, parsed by libclang,
+ * as an ll_unit.
+ *
+ * ll_extractor_run() parses the command with its own driver arguments,
+ * then fills the unit from what clang built, in three passes: the files
+ * the TU read (the main file first, then every inclusion, each hashed from
+ * the bytes clang parsed, never re-read from disk), clang's errors, and
+ * the top level of the AST: every function defined outside system headers
+ * (its body lowered by body.c) and every annotated declaration. The TU is
+ * disposed before returning, so a worker holds one AST at a time.
+ *
+ * How a command is run. libclang has no working-directory parameter and a
+ * worker thread must not chdir(), so the command gets clang's own
+ * `-working-directory DIR`, which resolves every relative path of the
+ * command (the input, -I and -include in both spellings, -iquote, header
+ * maps...) as the build did. It also gets `-w`: warnings are not
+ * looplint's business, and under a project's -Werror they would become
+ * errors that fail the gate on code the project's own compiler (often GCC)
+ * accepts ("optimization flag '-fno-tree-vrp' is not supported"); -w drops
+ * those but keeps clang's errors, including its default-error warnings
+ * (implicit function declarations). An option clang does not know at all
+ * (GCC's -fno-ipa-foo) stays an error, "unknown argument": it is reported
+ * like any other, and the TU is still parsed and walked. Both go right
+ * after argv[0], so the command's own options come later and win.
+ *
+ * Locations are file locations (clang_getFileLocation): a token a macro's
+ * body produced is placed at the macro's name where it was expanded, and a
+ * token written as a macro's argument stays where it was written. Files
+ * are numbered in the unit's table through a small hash table keyed by
+ * CXFile, filled with every inclusion before the walk starts, so the
+ * numbering follows the inclusion order and never depends on the walk.
+ */
+#include "front.h"
+#include "internal.h"
+
+#include <xxhash.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct ll_extractor {
+    CXIndex index;
+};
+
+typedef struct file_slot {
+    CXFile file;    /* NULL: empty slot */
+    ll_index index; /* into unit->files */
+} file_slot;
+
+struct ll_front_unit {
+    ll_unit *unit;
+    CXTranslationUnit translation_unit;
+    const char *directory; /* the command's, for relative file names */
+    file_slot *slots;      /* open addressing, at most half full */
+    size_t slot_capacity;  /* 0 or a power of two */
+    size_t slot_count;
+    bool out_of_memory; /* the unit is incomplete: give up */
+};
+
+/* KeepGoing: an error does not stop the parse, so the partial AST is still
+ * walked. Nothing else: no detailed preprocessing record, no preamble, no
+ * completion cache - they cost time and memory the walk never uses. */
+static const unsigned parse_options = CXTranslationUnit_KeepGoing;
+
+ll_extractor *ll_extractor_new(void)
+{
+    ll_extractor *extractor = calloc(1, sizeof *extractor);
+    if (!extractor)
+        return NULL;
+    extractor->index = clang_createIndex(0, 0);
+    if (!extractor->index) {
+        free(extractor);
+        return NULL;
+    }
+    return extractor;
+}
+
+void ll_extractor_free(ll_extractor *extractor)
+{
+    if (!extractor)
+        return;
+    clang_disposeIndex(extractor->index);
+    free(extractor);
+}
+
+ll_unit *ll_front_unit_facts(ll_front_unit *front)
+{
+    return front->unit;
+}
+
+CXTranslationUnit ll_front_unit_translation_unit(ll_front_unit *front)
+{
+    return front->translation_unit;
+}
+
+/* ---- The file table ---------------------------------------------------------- */
+
+static size_t slot_of(CXFile file, size_t capacity)
+{
+    return (size_t)XXH3_64bits(&file, sizeof file) & (capacity - 1);
+}
+
+static int grow_slots(ll_front_unit *front)
+{
+    size_t capacity = front->slot_capacity ? front->slot_capacity * 2 : 64;
+    file_slot *slots = calloc(capacity, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < front->slot_capacity; i++) {
+        file_slot *old = &front->slots[i];
+        if (!old->file)
+            continue;
+        size_t slot = slot_of(old->file, capacity);
+        while (slots[slot].file)
+            slot = (slot + 1) & (capacity - 1);
+        slots[slot] = *old;
+    }
+    free(front->slots);
+    front->slots = slots;
+    front->slot_capacity = capacity;
+    return 0;
+}
+
+/* The file's absolute, normalised name: clang's real path when it knows
+ * one, else its name made absolute against the command's directory. */
+static char *file_path(ll_front_unit *front, CXFile file)
+{
+    char *path = NULL;
+    CXString real = clang_File_tryGetRealPathName(file);
+    const char *real_path = clang_getCString(real);
+    if (real_path && real_path[0] == '/') {
+        path = strdup(real_path);
+    } else {
+        CXString name = clang_getFileName(file);
+        const char *spelling = clang_getCString(name);
+        path = ll_front_absolute_path(front->directory, spelling ? spelling : "");
+        clang_disposeString(name);
+    }
+    clang_disposeString(real);
+    return path;
+}
+
+/* Adds `file` to the unit's table, or finds it there under another CXFile
+ * (the same file reached by two names). */
+static ll_index add_file(ll_front_unit *front, CXFile file)
+{
+    ll_unit *unit = front->unit;
+    char *path = file_path(front, file);
+    if (!path)
+        return LL_NONE;
+    for (uint32_t i = 0; i < unit->file_count; i++) {
+        if (strcmp(unit->files[i].path, path) == 0) {
+            free(path);
+            return i;
+        }
+    }
+    size_t size = 0;
+    const char *contents = clang_getFileContents(front->translation_unit, file, &size);
+    uint64_t hash = contents ? XXH3_64bits(contents, size) : 0;
+    CXSourceLocation start = clang_getLocationForOffset(front->translation_unit, file, 0);
+    bool is_system = clang_Location_isInSystemHeader(start) != 0;
+    ll_index index = ll_unit_add_file(unit, path, hash, is_system);
+    free(path);
+    return index;
+}
+
+static ll_index file_index(ll_front_unit *front, CXFile file)
+{
+    if (!file)
+        return LL_NONE;
+    if (front->slot_count * 2 >= front->slot_capacity && grow_slots(front) != 0)
+        goto fail;
+    size_t slot = slot_of(file, front->slot_capacity);
+    while (front->slots[slot].file) {
+        if (front->slots[slot].file == file)
+            return front->slots[slot].index;
+        slot = (slot + 1) & (front->slot_capacity - 1);
+    }
+    ll_index index = add_file(front, file);
+    if (index == LL_NONE)
+        goto fail;
+    front->slots[slot].file = file;
+    front->slots[slot].index = index;
+    front->slot_count++;
+    return index;
+fail:
+    front->out_of_memory = true;
+    return LL_NONE;
+}
+
+ll_location ll_front_location(ll_front_unit *front, CXSourceLocation source)
+{
+    ll_location location = {LL_NONE, 0, 0};
+    CXFile file = NULL;
+    unsigned line = 0;
+    unsigned column = 0;
+    clang_getFileLocation(source, &file, &line, &column, NULL);
+    location.file = file_index(front, file);
+    if (location.file != LL_NONE) {
+        location.line = line;
+        location.column = column;
+    }
+    return location;
+}
+
+static void add_inclusion(CXFile file, CXSourceLocation *stack, unsigned depth, CXClientData data)
+{
+    (void)stack;
+    (void)depth;
+    file_index(data, file);
+}
+
+/* files[0] is the main file, then the inclusions in the order clang
+ * entered them. */
+static int add_files(ll_front_unit *front)
+{
+    CXString spelling = clang_getTranslationUnitSpelling(front->translation_unit);
+    CXFile main_file = clang_getFile(front->translation_unit, clang_getCString(spelling));
+    clang_disposeString(spelling);
+    if (main_file)
+        file_index(front, main_file);
+    clang_getInclusions(front->translation_unit, add_inclusion, front);
+    return front->out_of_memory ? -1 : 0;
+}
+
+/* ---- Text of a range ------------------------------------------------------- */
+
+/* The range as file locations (see the top of the file): a call made by a
+ * macro spans the macro's invocation, from its name to its closing
+ * parenthesis - clang already ends such a range there. When the two ends
+ * do not make a range in one file that way (a macro producing the start of
+ * an expression and taking its end as an argument), the expansion
+ * locations are used instead. */
+static int file_range(ll_front_unit *front, CXSourceRange range, CXSourceRange *result)
+{
+    CXSourceLocation start = clang_getRangeStart(range);
+    CXSourceLocation end = clang_getRangeEnd(range);
+    CXFile start_file = NULL;
+    CXFile end_file = NULL;
+    unsigned start_offset = 0;
+    unsigned end_offset = 0;
+    clang_getFileLocation(start, &start_file, NULL, NULL, &start_offset);
+    clang_getFileLocation(end, &end_file, NULL, NULL, &end_offset);
+    if (!start_file || !end_file || !clang_File_isEqual(start_file, end_file) ||
+        end_offset < start_offset) {
+        clang_getExpansionLocation(start, &start_file, NULL, NULL, &start_offset);
+        clang_getExpansionLocation(end, &end_file, NULL, NULL, &end_offset);
+        if (!start_file || !end_file || !clang_File_isEqual(start_file, end_file) ||
+            end_offset < start_offset)
+            return -1;
+    }
+    CXTranslationUnit translation_unit = front->translation_unit;
+    *result = clang_getRange(clang_getLocationForOffset(translation_unit, start_file, start_offset),
+                             clang_getLocationForOffset(translation_unit, end_file, end_offset));
+    return 0;
+}
+
+char *ll_front_range_text(ll_front_unit *front, CXSourceRange range)
+{
+    CXSourceRange source;
+    if (file_range(front, range, &source) != 0)
+        return strdup("");
+    CXToken *tokens = NULL;
+    unsigned count = 0;
+    clang_tokenize(front->translation_unit, source, &tokens, &count);
+    CXString *spellings = calloc(count ? count : 1, sizeof *spellings);
+    char *text = NULL;
+    size_t length = 0;
+    if (!spellings)
+        goto done;
+    for (unsigned i = 0; i < count; i++) {
+        if (clang_getTokenKind(tokens[i]) == CXToken_Comment)
+            continue;
+        spellings[i] = clang_getTokenSpelling(front->translation_unit, tokens[i]);
+        const char *spelling = clang_getCString(spellings[i]);
+        length += (spelling ? strlen(spelling) : 0) + 1;
+    }
+    text = malloc(length + 1);
+    if (!text)
+        goto done;
+    size_t used = 0;
+    for (unsigned i = 0; i < count; i++) {
+        const char *spelling = clang_getCString(spellings[i]);
+        if (!spelling)
+            continue;
+        if (used > 0)
+            text[used++] = ' ';
+        size_t size = strlen(spelling);
+        memcpy(text + used, spelling, size);
+        used += size;
+    }
+    text[used] = '\0';
+done:
+    if (spellings) {
+        for (unsigned i = 0; i < count; i++)
+            clang_disposeString(spellings[i]);
+        free(spellings);
+    }
+    clang_disposeTokens(front->translation_unit, tokens, count);
+    return text;
+}
+
+/* ---- Diagnostics -------------------------------------------------------------- */
+
+/* clang's errors (warnings are off, see the top of the file; notes
+ * attached to an error are dropped: the error's own message says what is
+ * wrong and where). */
+static int add_diagnostics(ll_front_unit *front)
+{
+    unsigned count = clang_getNumDiagnostics(front->translation_unit);
+    for (unsigned i = 0; i < count; i++) {
+        CXDiagnostic diagnostic = clang_getDiagnostic(front->translation_unit, i);
+        int status = 0;
+        if (clang_getDiagnosticSeverity(diagnostic) >= CXDiagnostic_Error) {
+            CXString message = clang_getDiagnosticSpelling(diagnostic);
+            ll_location location =
+                ll_front_location(front, clang_getDiagnosticLocation(diagnostic));
+            if (!ll_unit_add_diagnostic(front->unit, location, true, clang_getCString(message)))
+                status = -1;
+            clang_disposeString(message);
+        }
+        clang_disposeDiagnostic(diagnostic);
+        if (status != 0 || front->out_of_memory)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- Functions ------------------------------------------------------------------ */
+
+typedef struct annotations {
+    uint32_t flags; /* LL_ANNOTATION_* */
+    uint32_t takes_mask;
+} annotations;
+
+static const struct {
+    const char *spelling;
+    uint32_t flag;
+} annotation_names[] = {
+    {"looplint:blocking", LL_ANNOTATION_BLOCKING},
+    {"looplint:loop", LL_ANNOTATION_LOOP},
+    {"looplint:thread", LL_ANNOTATION_THREAD},
+};
+
+/* "looplint:takes(N)", N from 1 to 32 (bit N-1 of takes_mask). Any other
+ * annotate() string, looplint's or not, is somebody else's business. */
+static void read_annotation(const char *spelling, annotations *found)
+{
+    static const char takes[] = "looplint:takes(";
+    for (size_t i = 0; i < sizeof annotation_names / sizeof annotation_names[0]; i++) {
+        if (strcmp(spelling, annotation_names[i].spelling) == 0) {
+            found->flags |= annotation_names[i].flag;
+            return;
+        }
+    }
+    if (strncmp(spelling, takes, sizeof takes - 1) != 0)
+        return;
+    const char *digits = spelling + sizeof takes - 1;
+    char *end = NULL;
+    errno = 0;
+    unsigned long position = strtoul(digits, &end, 10);
+    if (end != digits && errno == 0 && strcmp(end, ")") == 0 && position >= 1 && position <= 32)
+        found->takes_mask |= UINT32_C(1) << (position - 1);
+}
+
+static enum CXChildVisitResult visit_attribute(CXCursor cursor, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    if (clang_getCursorKind(cursor) == CXCursor_AnnotateAttr) {
+        CXString spelling = clang_getCursorSpelling(cursor);
+        const char *text = clang_getCString(spelling);
+        if (text)
+            read_annotation(text, data);
+        clang_disposeString(spelling);
+    }
+    return CXChildVisit_Continue;
+}
+
+/* A declaration matters only when annotated, and once per function. */
+static bool declaration_known(const ll_unit *unit, const char *usr)
+{
+    for (uint32_t i = 0; i < unit->function_count; i++) {
+        if (unit->functions[i].usr && strcmp(unit->functions[i].usr, usr) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int add_function(ll_front_unit *front, CXCursor cursor, CXSourceLocation location)
+{
+    bool is_definition = clang_isCursorDefinition(cursor) != 0;
+    annotations found = {0, 0};
+    if (clang_Cursor_hasAttrs(cursor))
+        clang_visitChildren(cursor, visit_attribute, &found);
+    if (!is_definition && !found.flags && !found.takes_mask)
+        return 0;
+
+    CXString usr = clang_getCursorUSR(cursor);
+    if (!is_definition && declaration_known(front->unit, clang_getCString(usr))) {
+        clang_disposeString(usr);
+        return 0;
+    }
+    CXString name = clang_getCursorSpelling(cursor);
+    ll_function *function =
+        ll_unit_add_function(front->unit, clang_getCString(name), clang_getCString(usr));
+    clang_disposeString(name);
+    clang_disposeString(usr);
+    if (!function)
+        return -1;
+
+    int arguments = clang_Cursor_getNumArguments(cursor);
+    function->location = ll_front_location(front, location);
+    function->is_definition = is_definition;
+    function->is_static = clang_getCursorLinkage(cursor) == CXLinkage_Internal;
+    function->annotations = found.flags;
+    function->takes_mask = found.takes_mask;
+    function->parameter_count = arguments > 0 ? (uint32_t)arguments : 0;
+    if (is_definition && ll_front_function_body(front, cursor, function) != 0)
+        return -1;
+    return front->out_of_memory ? -1 : 0;
+}
+
+static enum CXChildVisitResult visit_top_level(CXCursor cursor, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    if (clang_getCursorKind(cursor) != CXCursor_FunctionDecl)
+        return CXChildVisit_Continue;
+    CXSourceLocation location = clang_getCursorLocation(cursor);
+    if (clang_Location_isInSystemHeader(location))
+        return CXChildVisit_Continue;
+    return add_function(data, cursor, location) == 0 ? CXChildVisit_Continue : CXChildVisit_Break;
+}
+
+/* ---- One command ---------------------------------------------------------------- */
+
+/* The command's argv with looplint's options after argv[0] (see the top
+ * of the file). The strings stay the command's. */
+static const char **parse_arguments(const ll_command *command, int *count)
+{
+    static const char *const compiler = "clang";
+    size_t total = command->argument_count + 4;
+    const char **arguments = malloc((total + 1) * sizeof *arguments);
+    if (!arguments)
+        return NULL;
+    size_t n = 0;
+    arguments[n++] = command->argument_count ? command->arguments[0] : compiler;
+    arguments[n++] = "-working-directory";
+    arguments[n++] = command->directory;
+    arguments[n++] = "-w";
+    for (size_t i = 1; i < command->argument_count; i++)
+        arguments[n++] = command->arguments[i];
+    if (command->argument_count == 0)
+        arguments[n++] = command->file;
+    arguments[n] = NULL;
+    *count = (int)n;
+    return arguments;
+}
+
+static const char *error_code_text(enum CXErrorCode code)
+{
+    switch (code) {
+    case CXError_Success:
+        break;
+    case CXError_Failure:
+        return "clang could not build an AST (check the command's arguments)";
+    case CXError_Crashed:
+        return "clang crashed";
+    case CXError_InvalidArguments:
+        return "invalid arguments";
+    case CXError_ASTReadError:
+        return "AST read error";
+    }
+    return "unknown error";
+}
+
+/* The unit of a command clang could not parse at all: its main file (no
+ * hash: clang read nothing) and one error saying why. */
+static ll_unit *parse_failed(ll_unit *unit, const char *reason)
+{
+    char *message = NULL;
+    ll_location location = {LL_NONE, 0, 0};
+    unit->parse_failed = true;
+    location.file = ll_unit_add_file(unit, unit->path, 0, false);
+    if (location.file == LL_NONE)
+        goto fail;
+    size_t size = strlen(reason) + sizeof "cannot parse: ";
+    message = malloc(size);
+    if (!message)
+        goto fail;
+    snprintf(message, size, "cannot parse: %s", reason);
+    if (!ll_unit_add_diagnostic(unit, location, true, message))
+        goto fail;
+    free(message);
+    return unit;
+fail:
+    free(message);
+    ll_unit_free(unit);
+    return NULL;
+}
+
+ll_unit *ll_extractor_run(ll_extractor *extractor, const ll_command *command)
+{
+    char *text = ll_command_text(command);
+    if (!text)
+        return NULL;
+    ll_unit *unit = ll_unit_new(command->file, command->directory, text);
+    free(text);
+    if (!unit)
+        return NULL;
+    if (access(command->file, R_OK) != 0)
+        return parse_failed(unit, strerror(errno));
+
+    int count = 0;
+    const char **arguments = parse_arguments(command, &count);
+    if (!arguments)
+        goto fail;
+    CXTranslationUnit translation_unit = NULL;
+    enum CXErrorCode code = clang_parseTranslationUnit2FullArgv(
+        extractor->index, NULL, arguments, count, NULL, 0, parse_options, &translation_unit);
+    free(arguments);
+    if (code != CXError_Success || !translation_unit)
+        return parse_failed(unit, error_code_text(code));
+
+    ll_front_unit front = {
+        .unit = unit,
+        .translation_unit = translation_unit,
+        .directory = command->directory,
+    };
+    int status = add_files(&front);
+    if (status == 0)
+        status = add_diagnostics(&front);
+    if (status == 0) {
+        CXCursor top = clang_getTranslationUnitCursor(translation_unit);
+        if (clang_visitChildren(top, visit_top_level, &front) != 0 || front.out_of_memory)
+            status = -1;
+    }
+    clang_disposeTranslationUnit(translation_unit);
+    free(front.slots);
+    if (status != 0)
+        goto fail;
+    return unit;
+fail:
+    ll_unit_free(unit);
+    return NULL;
+}
