@@ -40,10 +40,11 @@ typedef struct ll_plan {
  * malloc'd path, or NULL with an error. */
 char *ll_plan_find_database(const char *start, ll_error *error);
 
-/* Loads the database in `directory`. With `files` (absolute paths), keeps
- * only their commands (a header selects the TUs that include it - not
- * known before extraction, so headers are kept for the caller: see
- * ll_plan_select). Errors name the file. */
+/* Loads the database in `directory` into `plan` (zeroed, or holding
+ * commands already: they take part in the deduplication), in the
+ * database's order. Files are made absolute against their command's
+ * directory. Errors name the file, and the line and column when the JSON
+ * is malformed. */
 int ll_plan_load(ll_plan *plan, const char *directory, bool all_configs, ll_error *error);
 /* Adds a command built by hand (looplint verify). */
 int ll_plan_add(ll_plan *plan, const char *file, const char *directory,
@@ -64,8 +65,9 @@ ll_unit *ll_extractor_run(ll_extractor *extractor, const ll_command *command);
 /* Extracts every command of the plan on `jobs` threads (0: one per core).
  * `done` is called on the calling thread, once per command, in completion
  * order, with the command's index and its unit (ownership passes to the
- * callback). Returns 0, or -1 with an error (a thread could not start, or
- * the callback returned -1). */
+ * callback). Returns 0, or -1: with an error when a thread could not start
+ * or memory ran out; when the callback returned -1, `error` is left as it
+ * is (the callback says why) and no further unit is delivered. */
 typedef int (*ll_unit_callback)(void *context, size_t index, ll_unit *unit);
 int ll_front_extract(const ll_plan *plan, unsigned jobs, ll_unit_callback done, void *context,
                      ll_error *error);
