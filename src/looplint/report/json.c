@@ -159,17 +159,24 @@ static json_t *tool_value(void)
  * suppressed findings still learns how many there are. */
 static json_t *summary_value(const ll_findings *findings)
 {
-    size_t by_severity[3] = {0}, suppressed = 0;
+    json_int_t by_severity[3] = {0}, suppressed = 0;
     for (size_t i = 0; i < findings->count; i++) {
         if (findings->items[i].suppressed)
             suppressed++;
         else
             by_severity[findings->items[i].severity]++;
     }
-    return json_pack("{s:I, s:I, s:I, s:I}", "errors", (json_int_t)by_severity[LL_SEVERITY_ERROR],
-                     "warnings", (json_int_t)by_severity[LL_SEVERITY_WARNING], "notes",
-                     (json_int_t)by_severity[LL_SEVERITY_NOTE], "suppressed",
-                     (json_int_t)suppressed);
+    json_t *object = json_object();
+    if (!object)
+        return NULL;
+    if (json_object_set_new(object, "errors", json_integer(by_severity[LL_SEVERITY_ERROR])) ||
+        json_object_set_new(object, "warnings", json_integer(by_severity[LL_SEVERITY_WARNING])) ||
+        json_object_set_new(object, "notes", json_integer(by_severity[LL_SEVERITY_NOTE])) ||
+        json_object_set_new(object, "suppressed", json_integer(suppressed))) {
+        json_decref(object);
+        return NULL;
+    }
+    return object;
 }
 
 static json_t *findings_value(const ll_findings *findings, const ll_report_options *options)

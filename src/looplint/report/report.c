@@ -56,8 +56,10 @@ int ll_report_write(FILE *out, const ll_findings *findings, const ll_report_opti
         return ll_error_set(error, "unknown report format %d", (int)options->format);
     if (write(out, findings, options, error) != 0)
         return -1;
-    if (fflush(out) != 0 || ferror(out))
+    if (fflush(out) != 0)
         return ll_error_set(error, "writing the report: %s", strerror(errno));
+    if (ferror(out)) /* an earlier write failed; errno is long gone */
+        return ll_error_set(error, "writing the report: output error");
     return 0;
 }
 
