@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <xxhash.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,12 +194,16 @@ static bool is_string_member(json_t *entry, const char *key)
 static int check_shape(const char *path, ll_error *error)
 {
     json_error_t parse_error;
-    json_t *root = json_load_file(path, 0, &parse_error);
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return ll_error_set(error, "%s: cannot open: %s", path, strerror(errno));
+    json_t *root = json_loadf(file, 0, &parse_error);
+    fclose(file);
     if (!root) {
         if (parse_error.line > 0)
             return ll_error_set(error, "%s:%d:%d: invalid JSON: %s", path, parse_error.line,
                                 parse_error.column, parse_error.text);
-        return ll_error_set(error, "%s: %s", path, parse_error.text);
+        return ll_error_set(error, "%s: cannot read: %s", path, parse_error.text);
     }
     int status = 0;
     if (!json_is_array(root)) {
@@ -383,19 +388,19 @@ int ll_plan_load(ll_plan *plan, const char *directory, bool all_configs, ll_erro
     path = size ? malloc(size) : NULL;
     if (!path) {
         ll_error_set(error, "out of memory reading %s", directory);
-        goto fail;
+        goto done;
     }
     snprintf(path, size, "%s/%s",
              strcmp(plan->database_directory, "/") == 0 ? "" : plan->database_directory,
              database_name);
     if (check_shape(path, error) != 0)
-        goto fail;
+        goto done;
 
     CXCompilationDatabase_Error load_error = CXCompilationDatabase_NoError;
     database = clang_CompilationDatabase_fromDirectory(plan->database_directory, &load_error);
     if (!database || load_error != CXCompilationDatabase_NoError) {
         ll_error_set(error, "%s: libclang cannot load this compilation database", path);
-        goto fail;
+        goto done;
     }
     /* Commands already in the plan take part in the deduplication. */
     for (size_t i = 0; i < plan->count; i++) {
@@ -413,7 +418,6 @@ int ll_plan_load(ll_plan *plan, const char *directory, bool all_configs, ll_erro
     goto done;
 out_of_memory:
     ll_error_set(error, "out of memory reading %s", path);
-fail:
 done:
     if (commands)
         clang_CompileCommands_dispose(commands);
