@@ -22,7 +22,10 @@
  * (implicit function declarations). An option clang does not know at all
  * (GCC's -fno-ipa-foo) stays an error, "unknown argument": it is reported
  * like any other, and the TU is still parsed and walked. Both go right
- * after argv[0], so the command's own options come later and win.
+ * after argv[0], so the command's own options come later and win. Nothing
+ * else is changed, except that options which would make libclang write
+ * files into the build tree (-MD, -MF, -MJ...) are left out: libclang
+ * honours them, and -M would even overwrite the object file.
  *
  * Locations are file locations (clang_getFileLocation): a token a macro's
  * body produced is placed at the macro's name where it was expanded, and a
@@ -438,23 +441,78 @@ static enum CXChildVisitResult visit_top_level(CXCursor cursor, CXCursor parent,
 
 /* ---- One command ---------------------------------------------------------------- */
 
-/* The command's argv with looplint's options after argv[0] (see the top
- * of the file). The strings stay the command's. */
+/* Options that would make libclang write into the build tree or stop
+ * before an AST: dependency output (-M and -MM even write it to the -o
+ * file, the build's object file), -MJ's compilation-database fragment,
+ * -save-temps (several jobs, which libclang refuses). Those with a value
+ * take it joined (-MFdeps.d) or as the next argument. */
+static const struct {
+    const char *name;
+    bool has_value;
+} dropped_options[] = {
+    {"-M", false},
+    {"-MM", false},
+    {"-MD", false},
+    {"-MMD", false},
+    {"-MG", false},
+    {"-MP", false},
+    {"-MV", false},
+    {"--dependencies", false},
+    {"--user-dependencies", false},
+    {"--write-dependencies", false},
+    {"--write-user-dependencies", false},
+    {"-save-temps", false},
+    {"-MF", true},
+    {"-MT", true},
+    {"-MQ", true},
+    {"-MJ", true},
+};
+
+/* How many arguments, from the first of `arguments` (`left` of them), to
+ * leave out: 0, 1, or 2 for an option and its value. */
+static size_t dropped_count(const char *const *arguments, size_t left)
+{
+    const char *argument = arguments[0];
+    /* -Wp,-MD,deps.d is how Kbuild asks for dependencies. */
+    if (strncmp(argument, "-Wp,-M", 6) == 0 || strncmp(argument, "-save-temps=", 12) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof dropped_options / sizeof dropped_options[0]; i++) {
+        size_t length = strlen(dropped_options[i].name);
+        if (strncmp(argument, dropped_options[i].name, length) != 0)
+            continue;
+        if (argument[length] == '\0')
+            return dropped_options[i].has_value && left > 1 ? 2 : 1;
+        if (dropped_options[i].has_value)
+            return 1;
+    }
+    return 0;
+}
+
+/* The command's argv, with looplint's options after argv[0] and the
+ * options above left out (see the top of the file). The strings stay the
+ * command's. */
 static const char **parse_arguments(const ll_command *command, int *count)
 {
     static const char *const compiler = "clang";
-    size_t total = command->argument_count + 4;
-    const char **arguments = malloc((total + 1) * sizeof *arguments);
+    const char *const *given = (const char *const *)command->arguments;
+    size_t given_count = command->argument_count;
+    const char **arguments = malloc((given_count + 5) * sizeof *arguments);
     if (!arguments)
         return NULL;
     size_t n = 0;
-    arguments[n++] = command->argument_count ? command->arguments[0] : compiler;
+    arguments[n++] = given_count ? given[0] : compiler;
     arguments[n++] = "-working-directory";
     arguments[n++] = command->directory;
     arguments[n++] = "-w";
-    for (size_t i = 1; i < command->argument_count; i++)
-        arguments[n++] = command->arguments[i];
-    if (command->argument_count == 0)
+    for (size_t i = 1; i < given_count;) {
+        size_t dropped = dropped_count(given + i, given_count - i);
+        if (dropped) {
+            i += dropped;
+            continue;
+        }
+        arguments[n++] = given[i++];
+    }
+    if (given_count == 0)
         arguments[n++] = command->file;
     arguments[n] = NULL;
     *count = (int)n;
@@ -467,7 +525,8 @@ static const char *error_code_text(enum CXErrorCode code)
     case CXError_Success:
         break;
     case CXError_Failure:
-        return "clang could not build an AST (check the command's arguments)";
+        return "clang could not run the command (no input, several inputs, "
+               "or an option that stops before parsing)";
     case CXError_Crashed:
         return "clang crashed";
     case CXError_InvalidArguments:
