@@ -291,8 +291,9 @@ static size_t common_directory_length(const ll_program *program)
     for (uint32_t u = 0; u < program->unit_count; u++) {
         const char *path = unit_path(program, u);
         if (path[common] != '\0' && path[common] != '/') {
-            while (common > 0 && first[common] != '/')
+            do
                 common--;
+            while (common > 0 && first[common] != '/');
             break;
         }
     }
