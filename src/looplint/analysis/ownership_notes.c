@@ -1,0 +1,158 @@
+/*
+ * ownership_notes.c - how an ownership defect (ownership.h) is explained:
+ * the names a message uses and the notes that retrace the path.
+ *
+ * A note per branch decision says what the path assumed, in the terms the
+ * user wrote: the tested variable and what it is ("assuming 'fd' is not
+ * negative"), or for a call's result tested in place, the call ("assuming
+ * the result of 'nest_join' is 0"); a test the CFG could not read says
+ * which way it went. The last note is where the handle was lost.
+ */
+#include "ownership.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *ll_ownership_call_name(const ll_call *call, char *buffer, size_t size)
+{
+    const char *text = call->text ? call->text : "";
+    size_t length = 0;
+    if (isalpha((unsigned char)text[0]) || text[0] == '_')
+        while (isalnum((unsigned char)text[length]) || text[length] == '_')
+            length++;
+    if (length == 0 || length >= size) {
+        snprintf(buffer, size, "%s", call->callee_name ? call->callee_name : "?");
+        return buffer;
+    }
+    memcpy(buffer, text, length);
+    buffer[length] = '\0';
+    return buffer;
+}
+
+const char *ll_ownership_variable_name(const ll_function *function, ll_index variable)
+{
+    if (variable >= function->variable_count)
+        return NULL;
+    const ll_variable *v = &function->variables[variable];
+    if (v->kind == LL_VARIABLE_TEMPORARY || !v->name || !v->name[0])
+        return NULL;
+    return v->name;
+}
+
+/* The call whose result a temporary holds, or LL_NONE. */
+static ll_index producing_call(const ll_function *function, ll_index variable)
+{
+    for (uint32_t b = 0; b < function->block_count; b++) {
+        const ll_block *block = &function->blocks[b];
+        for (uint32_t o = 0; o < block->operation_count; o++) {
+            const ll_operation *operation = &block->operations[o];
+            if (operation->kind == LL_OPERATION_CALL && operation->target == variable &&
+                operation->call < function->call_count)
+                return operation->call;
+        }
+    }
+    return LL_NONE;
+}
+
+/* "is not negative", "is NULL", "is at most 3"... */
+static void describe(char *buffer, size_t size, enum ll_relation relation, int64_t constant,
+                     bool pointer)
+{
+    switch (relation) {
+    case LL_RELATION_EQUAL:
+        if (pointer && constant == 0)
+            snprintf(buffer, size, "is NULL");
+        else
+            snprintf(buffer, size, "is %" PRId64, constant);
+        return;
+    case LL_RELATION_NOT_EQUAL:
+        if (pointer && constant == 0)
+            snprintf(buffer, size, "is not NULL");
+        else
+            snprintf(buffer, size, "is not %" PRId64, constant);
+        return;
+    case LL_RELATION_LESS:
+        if (constant == 0)
+            snprintf(buffer, size, "is negative");
+        else
+            snprintf(buffer, size, "is less than %" PRId64, constant);
+        return;
+    case LL_RELATION_LESS_EQUAL:
+        if (constant == -1)
+            snprintf(buffer, size, "is negative");
+        else
+            snprintf(buffer, size, "is at most %" PRId64, constant);
+        return;
+    case LL_RELATION_GREATER:
+        if (constant == -1)
+            snprintf(buffer, size, "is not negative");
+        else
+            snprintf(buffer, size, "is greater than %" PRId64, constant);
+        return;
+    case LL_RELATION_GREATER_EQUAL:
+        if (constant == 0)
+            snprintf(buffer, size, "is not negative");
+        else
+            snprintf(buffer, size, "is at least %" PRId64, constant);
+        return;
+    case LL_RELATION_UNKNOWN:
+        break;
+    }
+    snprintf(buffer, size, "holds");
+}
+
+static int add_note(ll_finding *finding, const ll_unit *unit, ll_location location,
+                    const char *message)
+{
+    return ll_finding_add_note(finding, ll_unit_file_path(unit, location), location.line,
+                               location.column, "%s", message);
+}
+
+static int step_note(ll_finding *finding, const ll_unit *unit, const ll_function *function,
+                     const ll_ownership_step *step)
+{
+    char message[256], condition[64], callee[128];
+    const char *side = step->taken ? "true" : "false";
+    snprintf(message, sizeof message, "taking the %s branch", side);
+    if (step->variable != LL_NONE && step->variable < function->variable_count) {
+        describe(condition, sizeof condition, step->relation, step->constant,
+                 function->variables[step->variable].is_pointer);
+        const char *name = ll_ownership_variable_name(function, step->variable);
+        ll_index call = name ? LL_NONE : producing_call(function, step->variable);
+        if (name)
+            snprintf(message, sizeof message, "assuming '%s' %s", name, condition);
+        else if (call != LL_NONE)
+            snprintf(message, sizeof message, "assuming the result of '%s' %s",
+                     ll_ownership_call_name(&function->calls[call], callee, sizeof callee),
+                     condition);
+    }
+    return add_note(finding, unit, step->location, message);
+}
+
+int ll_ownership_add_notes(ll_finding *finding, const ll_unit *unit, const ll_function *function,
+                           const ll_ownership_defect *defect)
+{
+    for (uint32_t i = 0; i < defect->step_count; i++)
+        if (step_note(finding, unit, function, &defect->steps[i]) < 0)
+            return -1;
+    const char *name = ll_ownership_variable_name(function, defect->variable);
+    char holder[160], message[256];
+    if (name)
+        snprintf(holder, sizeof holder, "'%s'", name);
+    else
+        snprintf(holder, sizeof holder, "the handle");
+    switch (defect->kind) {
+    case LL_OWNERSHIP_LEAK:
+        snprintf(message, sizeof message, "%s is still owned when the function returns here",
+                 holder);
+        break;
+    case LL_OWNERSHIP_OVERWRITE:
+        snprintf(message, sizeof message, "%s is overwritten here", holder);
+        break;
+    case LL_OWNERSHIP_DISCARD:
+        return 0;
+    }
+    return add_note(finding, unit, defect->location, message);
+}
