@@ -1,0 +1,107 @@
+/*
+ * unclosed_resource.c - `unclosed-resource`: a resource (a file, an fd, a
+ * pool, a connection: whatever the packs say an acquiring call returns
+ * with kind `resource` or `session`) that some path of the function
+ * leaves open.
+ *
+ * The path-sensitive work is the ownership engine's (analysis/ownership.h):
+ * this check picks the kinds, words the message and reports at the
+ * acquiring call, with the path as notes. When the function itself closes
+ * the same type elsewhere, the message names that function as the fix.
+ */
+#include "check.h"
+
+#include "../analysis/ownership.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The name of a call in this function that releases handles of the
+ * acquired type (written into `buffer`), or NULL when there is none. */
+/* Defined at the end; reports name it. */
+extern const ll_check ll_check_unclosed_resource;
+
+static const char *release_hint(const ll_check_context *context, const ll_function *function,
+                                const ll_acquire_rule *acquire, char *buffer, size_t size)
+{
+    if (!acquire->type)
+        return NULL;
+    for (ll_index c = 0; c < function->call_count; c++) {
+        const ll_call *call = &function->calls[c];
+        if (call->callee_kind != LL_CALLEE_DIRECT || !call->callee_name)
+            continue;
+        const ll_function_rule *rule = ll_packs_lookup(context->packs, call->callee_name);
+        if (!rule || !rule->release)
+            continue;
+        for (uint32_t t = 0; t < rule->release->type_count; t++)
+            if (rule->release->types[t] && strcmp(rule->release->types[t], acquire->type) == 0)
+                return ll_ownership_call_name(call, buffer, size);
+    }
+    return NULL;
+}
+
+static int report(const ll_check_context *context, const ll_unit *unit, const ll_function *function,
+                  const ll_ownership_defect *defect, ll_findings *out)
+{
+    const ll_call *call = &function->calls[defect->call];
+    char callee[128], release[128], hint[160] = "", holder[160];
+    ll_ownership_call_name(call, callee, sizeof callee);
+    if (release_hint(context, function, defect->acquire, release, sizeof release))
+        snprintf(hint, sizeof hint, " (use '%s')", release);
+    const char *name = ll_ownership_variable_name(function, defect->variable);
+    if (name)
+        snprintf(holder, sizeof holder, "'%s'", name);
+    else
+        snprintf(holder, sizeof holder, "the resource");
+
+    ll_finding *finding = NULL;
+    switch (defect->kind) {
+    case LL_OWNERSHIP_LEAK:
+        finding = ll_check_report(&ll_check_unclosed_resource, out, unit, function, call->location,
+                                  call->text, "%s opened by '%s' is not closed on every path%s",
+                                  holder, callee, hint);
+        break;
+    case LL_OWNERSHIP_OVERWRITE:
+        finding = ll_check_report(
+            &ll_check_unclosed_resource, out, unit, function, call->location, call->text,
+            "%s opened by '%s' is overwritten before it is closed%s", holder, callee, hint);
+        break;
+    case LL_OWNERSHIP_DISCARD:
+        finding = ll_check_report(&ll_check_unclosed_resource, out, unit, function, call->location,
+                                  call->text,
+                                  "the resource opened by '%s' is discarded: it can never be "
+                                  "closed",
+                                  callee);
+        break;
+    }
+    if (!finding)
+        return -1;
+    return ll_ownership_add_notes(finding, unit, function, defect);
+}
+
+static int check_function(const ll_check_context *context, const ll_unit *unit,
+                          const ll_function *function, ll_findings *out)
+{
+    if (!function->is_definition || !context->packs)
+        return 0;
+    ll_ownership_options options = {
+        .kinds = LL_OWNERSHIP_KIND(LL_RESOURCE) | LL_OWNERSHIP_KIND(LL_RESOURCE_SESSION),
+    };
+    ll_ownership_result result;
+    if (ll_ownership_analyze(function, context->packs, &options, &result) < 0)
+        return -1;
+    ll_ownership_account(&result, context->statistics);
+    int status = 0;
+    for (uint32_t i = 0; i < result.defect_count && status == 0; i++)
+        status = report(context, unit, function, &result.defects[i], out);
+    ll_ownership_result_free(&result);
+    return status;
+}
+
+const ll_check ll_check_unclosed_resource = {
+    .id = "unclosed-resource",
+    .severity = LL_SEVERITY_ERROR,
+    .summary = "a resource that some path leaves open",
+    .check_function = check_function,
+    .check_program = NULL,
+};
