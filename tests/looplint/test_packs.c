@@ -811,6 +811,33 @@ static void test_posix_pack(void **state)
     ll_packs_free(packs);
 }
 
+/* The example of docs/rule-packs.md ("A first pack") is a valid pack. */
+static void test_documented_example(void **state)
+{
+    (void)state;
+    FILE *file = fopen(LOOPLINT_TEST_SOURCE_DIR "/docs/rule-packs.md", "r");
+    assert_non_null(file);
+    static char text[65536];
+    size_t length = fread(text, 1, sizeof text - 1, file);
+    fclose(file);
+    text[length] = '\0';
+    char *example = strstr(text, "## A first pack");
+    assert_non_null(example);
+    example = strstr(example, "```\n");
+    assert_non_null(example);
+    example += 4;
+    char *end = strstr(example, "```");
+    assert_non_null(end);
+    *end = '\0';
+
+    ll_packs *packs = packs_with(example);
+    assert_string_equal(ll_packs_name(packs, 0), "mylib");
+    assert_string_equal(ll_packs_lookup(packs, "mylib_fetch")->blocking[0].category, "client");
+    assert_string_equal(ll_packs_lookup(packs, "mylib_connect")->acquire->type, "mylib-conn");
+    assert_int_equal(ll_packs_lookup(packs, "mylib_conn_send")->borrows_mask, 0x1u);
+    ll_packs_free(packs);
+}
+
 /* ---- Threads ------------------------------------------------------------------------- */
 static const char *const thread_names[] = {
     "nest_spawn_at",
@@ -894,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_shipped_packs_load),
         cmocka_unit_test(test_nest_pack),
         cmocka_unit_test(test_posix_pack),
+        cmocka_unit_test(test_documented_example),
         cmocka_unit_test(test_concurrent_lookups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
