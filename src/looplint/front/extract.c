@@ -233,79 +233,181 @@ static int add_files(ll_front_unit *front)
 
 /* ---- Text of a range ------------------------------------------------------- */
 
-/* The range as file locations (see the top of the file): a call made by a
- * macro spans the macro's invocation, from its name to its closing
- * parenthesis - clang already ends such a range there. When the two ends
- * do not make a range in one file that way (a macro producing the start of
- * an expression and taking its end as an argument), the expansion
- * locations are used instead. */
-static int file_range(ll_front_unit *front, CXSourceRange range, CXSourceRange *result)
+/* Tokens of one file between two byte offsets (comments included: clang's
+ * raw lexer keeps them). */
+typedef struct token_run {
+    CXToken *tokens;
+    unsigned count;
+} token_run;
+
+static token_run tokenize(ll_front_unit *front, CXFile file, unsigned start, unsigned end)
 {
-    CXSourceLocation start = clang_getRangeStart(range);
-    CXSourceLocation end = clang_getRangeEnd(range);
-    CXFile start_file = NULL;
-    CXFile end_file = NULL;
-    unsigned start_offset = 0;
-    unsigned end_offset = 0;
-    clang_getFileLocation(start, &start_file, NULL, NULL, &start_offset);
-    clang_getFileLocation(end, &end_file, NULL, NULL, &end_offset);
-    if (!start_file || !end_file || !clang_File_isEqual(start_file, end_file) ||
-        end_offset < start_offset) {
-        clang_getExpansionLocation(start, &start_file, NULL, NULL, &start_offset);
-        clang_getExpansionLocation(end, &end_file, NULL, NULL, &end_offset);
-        if (!start_file || !end_file || !clang_File_isEqual(start_file, end_file) ||
-            end_offset < start_offset)
-            return -1;
-    }
     CXTranslationUnit translation_unit = front->translation_unit;
-    *result = clang_getRange(clang_getLocationForOffset(translation_unit, start_file, start_offset),
-                             clang_getLocationForOffset(translation_unit, end_file, end_offset));
+    CXSourceRange range = clang_getRange(clang_getLocationForOffset(translation_unit, file, start),
+                                         clang_getLocationForOffset(translation_unit, file, end));
+    token_run run = {NULL, 0};
+    clang_tokenize(translation_unit, range, &run.tokens, &run.count);
+    return run;
+}
+
+static void dispose_tokens(ll_front_unit *front, token_run *run)
+{
+    if (run->tokens)
+        clang_disposeTokens(front->translation_unit, run->tokens, run->count);
+    run->tokens = NULL;
+    run->count = 0;
+}
+
+/* +1 for an opening bracket, -1 for a closing one, else 0. */
+static int nesting(ll_front_unit *front, CXToken token)
+{
+    if (clang_getTokenKind(token) != CXToken_Punctuation)
+        return 0;
+    CXString spelling = clang_getTokenSpelling(front->translation_unit, token);
+    const char *text = clang_getCString(spelling);
+    int change = 0;
+    if (text && text[0] && !text[1]) {
+        if (strchr("([{", text[0]))
+            change = 1;
+        else if (strchr(")]}", text[0]))
+            change = -1;
+    }
+    clang_disposeString(spelling);
+    return change;
+}
+
+static bool balanced(ll_front_unit *front, token_run run)
+{
+    int depth = 0;
+    for (unsigned i = 0; i < run.count && depth >= 0; i++)
+        depth += nesting(front, run.tokens[i]);
+    return depth == 0;
+}
+
+/* How many tokens of `run` an invocation takes: its first token, and when
+ * the next one is "(", everything up to the matching ")". 0 when the run
+ * ends before that ")". Comments count as tokens here, to be left out
+ * when joining. */
+static unsigned invocation_length(ll_front_unit *front, token_run run)
+{
+    unsigned first = 0;
+    while (first < run.count && clang_getTokenKind(run.tokens[first]) == CXToken_Comment)
+        first++;
+    unsigned next = first + 1;
+    while (next < run.count && clang_getTokenKind(run.tokens[next]) == CXToken_Comment)
+        next++;
+    if (next >= run.count || nesting(front, run.tokens[next]) <= 0)
+        return first < run.count ? first + 1 : run.count;
+    int depth = 0;
+    for (unsigned i = next; i < run.count; i++) {
+        depth += nesting(front, run.tokens[i]);
+        if (depth == 0)
+            return i + 1;
+    }
     return 0;
 }
 
-char *ll_front_range_text(ll_front_unit *front, CXSourceRange range)
+/* The first `count` tokens of `run`, comments left out, joined by single
+ * spaces; NULL when out of memory. */
+static char *join_tokens(ll_front_unit *front, token_run run, unsigned count)
 {
-    CXSourceRange source;
-    if (file_range(front, range, &source) != 0)
-        return strdup("");
-    CXToken *tokens = NULL;
-    unsigned count = 0;
-    clang_tokenize(front->translation_unit, source, &tokens, &count);
     CXString *spellings = calloc(count ? count : 1, sizeof *spellings);
     char *text = NULL;
     size_t length = 0;
     if (!spellings)
-        goto done;
+        return NULL;
     for (unsigned i = 0; i < count; i++) {
-        if (clang_getTokenKind(tokens[i]) == CXToken_Comment)
+        if (clang_getTokenKind(run.tokens[i]) == CXToken_Comment)
             continue;
-        spellings[i] = clang_getTokenSpelling(front->translation_unit, tokens[i]);
+        spellings[i] = clang_getTokenSpelling(front->translation_unit, run.tokens[i]);
         const char *spelling = clang_getCString(spellings[i]);
         length += (spelling ? strlen(spelling) : 0) + 1;
     }
     text = malloc(length + 1);
-    if (!text)
-        goto done;
-    size_t used = 0;
-    for (unsigned i = 0; i < count; i++) {
-        const char *spelling = clang_getCString(spellings[i]);
-        if (!spelling)
-            continue;
-        if (used > 0)
-            text[used++] = ' ';
-        size_t size = strlen(spelling);
-        memcpy(text + used, spelling, size);
-        used += size;
+    if (text) {
+        size_t used = 0;
+        for (unsigned i = 0; i < count; i++) {
+            const char *spelling = clang_getCString(spellings[i]);
+            if (!spelling)
+                continue;
+            if (used > 0)
+                text[used++] = ' ';
+            size_t size = strlen(spelling);
+            memcpy(text + used, spelling, size);
+            used += size;
+        }
+        text[used] = '\0';
     }
-    text[used] = '\0';
-done:
-    if (spellings) {
-        for (unsigned i = 0; i < count; i++)
-            clang_disposeString(spellings[i]);
-        free(spellings);
-    }
-    clang_disposeTokens(front->translation_unit, tokens, count);
+    for (unsigned i = 0; i < count; i++)
+        clang_disposeString(spellings[i]);
+    free(spellings);
     return text;
+}
+
+/* The invocation written at `offset` of `file` (see invocation_length),
+ * read through a window that doubles until the ")" is in it. Sets
+ * *has_arguments when it has a parenthesised part. */
+static char *invocation_text(ll_front_unit *front, CXFile file, unsigned offset,
+                             bool *has_arguments)
+{
+    size_t size = 0;
+    clang_getFileContents(front->translation_unit, file, &size);
+    for (size_t window = 256;; window *= 2) {
+        unsigned end = offset + window < size ? (unsigned)(offset + window) : (unsigned)size;
+        token_run run = tokenize(front, file, offset, end);
+        unsigned length = invocation_length(front, run);
+        if (length == 0 && end < size) {
+            dispose_tokens(front, &run);
+            continue;
+        }
+        if (length == 0) /* no ")" before the end of the file */
+            length = run.count ? 1 : 0;
+        *has_arguments = length > 1;
+        char *text = join_tokens(front, run, length);
+        dispose_tokens(front, &run);
+        return text;
+    }
+}
+
+/* Both ends are mapped to file locations (see the top of the file). A
+ * call made by a macro's body then spans the macro's invocation, from its
+ * name to its closing parenthesis, as clang already ends such a range
+ * there; a call written inside a macro's argument keeps its own tokens.
+ * When the ends do not make such a range (a macro whose body supplies the
+ * parentheses of a callee passed as its argument, as in CALL(f, x); or a
+ * call inside a macro inside another macro's argument, whose end clang
+ * maps back to the start), the text is the invocation written at the
+ * start - the call itself, or failing that the outermost macro's. */
+char *ll_front_range_text(ll_front_unit *front, CXSourceRange range)
+{
+    CXSourceLocation start = clang_getRangeStart(range);
+    CXFile file = NULL;
+    CXFile end_file = NULL;
+    unsigned start_offset = 0;
+    unsigned end_offset = 0;
+    clang_getFileLocation(start, &file, NULL, NULL, &start_offset);
+    clang_getFileLocation(clang_getRangeEnd(range), &end_file, NULL, NULL, &end_offset);
+    if (!file)
+        return strdup("");
+    if (end_file && clang_File_isEqual(file, end_file) && start_offset < end_offset) {
+        token_run run = tokenize(front, file, start_offset, end_offset);
+        bool matched = balanced(front, run);
+        char *text = matched ? join_tokens(front, run, run.count) : NULL;
+        dispose_tokens(front, &run);
+        if (matched)
+            return text;
+    }
+
+    bool has_arguments = false;
+    char *text = invocation_text(front, file, start_offset, &has_arguments);
+    CXFile expansion_file = NULL;
+    unsigned expansion_offset = 0;
+    clang_getExpansionLocation(start, &expansion_file, NULL, NULL, &expansion_offset);
+    if (!text || has_arguments || !expansion_file ||
+        (clang_File_isEqual(expansion_file, file) && expansion_offset == start_offset))
+        return text;
+    free(text);
+    return invocation_text(front, expansion_file, expansion_offset, &has_arguments);
 }
 
 /* ---- Diagnostics -------------------------------------------------------------- */
