@@ -245,6 +245,20 @@ static void test_call_graph_across_units(void **state)
     free_units(units, 3);
 }
 
+/* No units (a database with nothing to analyse) links to an empty program. */
+static void test_empty_program(void **state)
+{
+    (void)state;
+    ll_statistics statistics;
+    ll_program *program = link_units(NULL, 0, NULL, &statistics);
+    assert_int_equal(ll_program_function_count(program), 0);
+    assert_int_equal(ll_program_context(program, 0), 0);
+    assert_int_equal(ll_program_callee(program, 0, 0), LL_NONE);
+    assert_int_equal(ll_program_resolve(program, 0, "c:@F@f"), LL_NONE);
+    assert_int_equal(atomic_load(&statistics.functions), 0);
+    ll_program_free(program);
+}
+
 /* ARCHITECTURE.md "Many programs in one database": own unit, only one
  * definition, same directory, same top-level folder, else ambiguous. */
 static void test_resolution(void **state)
@@ -711,6 +725,7 @@ static void test_scaling(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty_program),
         cmocka_unit_test(test_call_graph_across_units),
         cmocka_unit_test(test_resolution),
         cmocka_unit_test(test_top_folder_is_a_path_component),
