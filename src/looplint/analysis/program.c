@@ -607,7 +607,8 @@ static void propagate(ll_program *program, unsigned bit, uint32_t *queue)
 
 static int propagate_contexts(ll_program *program)
 {
-    qsort(program->roots, program->root_count, sizeof *program->roots, compare_roots);
+    if (program->root_count > 1)
+        qsort(program->roots, program->root_count, sizeof *program->roots, compare_roots);
     size_t n = program->function_count + 1;
     program->context = calloc(n, sizeof *program->context);
     uint32_t *queue = malloc(n * sizeof *queue);
