@@ -1,0 +1,1220 @@
+/*
+ * test_ownership.c - the ownership dataflow (analysis/ownership.h) and the
+ * two checks built on it, over CFGs built by hand (no libclang).
+ *
+ * Each test writes the C it models in a comment, then builds that CFG with
+ * the small builder below: blocks are numbered by the test, every call,
+ * operation and terminator gets the next source line, so a note's line
+ * says which statement it points at. The packs are a small test pack
+ * loaded once for the group.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/facts.h"
+#include "analysis/finding.h"
+#include "analysis/ownership.h"
+#include "analysis/program.h"
+#include "checks/check.h"
+#include "packs/pack.h"
+
+static const char test_pack[] =
+    "pack test\n"
+    "acquire fopen kind=resource handle=return fail=null type=FILE\n"
+    "release fclose handle=1 type=FILE\n"
+    "blocking fprintf category=stdio\n"
+    "acquire open kind=resource handle=return fail=negative type=fd\n"
+    "release close handle=1 type=fd\n"
+    "acquire make_pair kind=resource handle=out1 fail=nonzero type=pair\n"
+    "release free_pair handle=1 type=pair\n"
+    "acquire pool_open kind=session handle=return fail=null type=pool\n"
+    "release pool_close handle=1 type=pool\n"
+    "acquire nest_spawn_at kind=task handle=return fail=null type=task\n"
+    "join nest_join handle=1\n"
+    "suspend nest_join deadline=2 forever=-1 needs-timeout\n"
+    "cancel nest_cancel handle=1\n"
+    "takes adopt args=1\n"
+    "borrows inspect args=1\n";
+
+#define RESOURCES (LL_OWNERSHIP_KIND(LL_RESOURCE) | LL_OWNERSHIP_KIND(LL_RESOURCE_SESSION))
+#define TASKS     LL_OWNERSHIP_KIND(LL_RESOURCE_TASK)
+
+/* ---- The builder ------------------------------------------------------------------ */
+
+typedef struct builder {
+    ll_unit *unit;
+    ll_function *function;
+    uint32_t line; /* of the next call, operation or terminator */
+} builder;
+
+/* An argument, assigned, stored or returned value. */
+typedef struct arg {
+    enum ll_value_kind kind;
+    ll_index variable;
+    int64_t constant;
+} arg;
+
+#define V(v)    ((arg){LL_VALUE_VARIABLE, (v), 0})
+#define ADDR(v) ((arg){LL_VALUE_ADDRESS, (v), 0})
+#define K(c)    ((arg){LL_VALUE_CONSTANT, LL_NONE, (c)})
+#define NUL     ((arg){LL_VALUE_NULL, LL_NONE, 0})
+#define OTHER   ((arg){LL_VALUE_OTHER, LL_NONE, 0})
+#define STR     ((arg){LL_VALUE_STRING, LL_NONE, 0})
+
+#define EQ LL_RELATION_EQUAL
+#define NE LL_RELATION_NOT_EQUAL
+#define LT LL_RELATION_LESS
+#define GE LL_RELATION_GREATER_EQUAL
+
+static builder *build(void)
+{
+    builder *b = calloc(1, sizeof *b);
+    assert_non_null(b);
+    b->unit = ll_unit_new("/src/t.c", "/src", "");
+    assert_non_null(b->unit);
+    assert_int_equal(ll_unit_add_file(b->unit, "/src/t.c", 0, false), 0);
+    b->function = ll_unit_add_function(b->unit, "f", "c:@F@f");
+    assert_non_null(b->function);
+    b->function->is_definition = true;
+    b->line = 10;
+    return b;
+}
+
+static void unbuild(builder *b)
+{
+    ll_unit_free(b->unit);
+    free(b);
+}
+
+static ll_location next_location(builder *b)
+{
+    ll_location location = {0, b->line++, 5};
+    return location;
+}
+
+static ll_index variable(builder *b, const char *name, enum ll_variable_kind kind, bool pointer)
+{
+    ll_index v = ll_function_add_variable(b->function, name, kind);
+    assert_int_not_equal(v, LL_NONE);
+    b->function->variables[v].is_pointer = pointer;
+    if (kind == LL_VARIABLE_PARAMETER)
+        b->function->variables[v].parameter = ++b->function->parameter_count;
+    return v;
+}
+
+static ll_index pointer(builder *b, const char *name)
+{
+    return variable(b, name, LL_VARIABLE_LOCAL, true);
+}
+
+static ll_index integer(builder *b, const char *name)
+{
+    return variable(b, name, LL_VARIABLE_LOCAL, false);
+}
+
+static ll_index parameter(builder *b, const char *name)
+{
+    return variable(b, name, LL_VARIABLE_PARAMETER, false);
+}
+
+static ll_index temporary(builder *b, bool is_pointer)
+{
+    return variable(b, "", LL_VARIABLE_TEMPORARY, is_pointer);
+}
+
+/* Adds blocks 0..count-1. */
+static void blocks(builder *b, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++)
+        assert_int_equal(ll_function_add_block(b->function), i);
+}
+
+static ll_value to_value(arg a)
+{
+    ll_value value = {.kind = a.kind, .variable = a.variable, .constant = a.constant};
+    return value;
+}
+
+static ll_index call_in(builder *b, ll_index block, ll_index target, const char *callee,
+                        uint32_t count, const arg *args)
+{
+    ll_function *f = b->function;
+    ll_index c = ll_function_add_call(f, callee);
+    assert_int_not_equal(c, LL_NONE);
+    ll_call *call = &f->calls[c];
+    call->callee_kind = LL_CALLEE_DIRECT;
+    call->location = next_location(b);
+    call->block = block;
+    call->result_use = target == LL_NONE ? LL_RESULT_DISCARDED : LL_RESULT_USED;
+    char text[128];
+    snprintf(text, sizeof text, "%s ( ... )", callee);
+    call->text = ll_strdup(text);
+    for (uint32_t i = 0; i < count; i++) {
+        ll_value *value = ll_call_add_argument(call);
+        assert_non_null(value);
+        *value = to_value(args[i]);
+    }
+    ll_operation *operation = ll_block_add_operation(&f->blocks[block], LL_OPERATION_CALL);
+    assert_non_null(operation);
+    operation->call = c;
+    operation->target = target;
+    operation->location = call->location;
+    return c;
+}
+
+#define ARGS(...)                                                                                  \
+    (uint32_t)(sizeof((arg[]){__VA_ARGS__}) / sizeof(arg)), (arg[])                                \
+    {                                                                                              \
+        __VA_ARGS__                                                                                \
+    }
+/* CALL(b, block, target or LL_NONE, "callee", arguments...): the call's index. */
+#define CALL(b, block, target, callee, ...) call_in(b, block, target, callee, ARGS(__VA_ARGS__))
+
+static void operation(builder *b, ll_index block, enum ll_operation_kind kind, ll_index target,
+                      arg value)
+{
+    ll_operation *op = ll_block_add_operation(&b->function->blocks[block], kind);
+    assert_non_null(op);
+    op->target = target;
+    op->value = to_value(value);
+    op->location = next_location(b);
+}
+
+static void assign(builder *b, ll_index block, ll_index target, arg value)
+{
+    operation(b, block, LL_OPERATION_ASSIGN, target, value);
+}
+
+static void store(builder *b, ll_index block, arg value)
+{
+    operation(b, block, LL_OPERATION_STORE, LL_NONE, value);
+}
+
+static void terminate(builder *b, ll_index block, enum ll_terminator_kind kind, uint32_t count,
+                      const ll_index *successors)
+{
+    ll_block *at = &b->function->blocks[block];
+    at->terminator = kind;
+    at->location = next_location(b);
+    assert_int_equal(ll_block_set_successors(at, successors, count), 0);
+}
+
+static void jump(builder *b, ll_index block, ll_index to)
+{
+    terminate(b, block, LL_TERMINATOR_JUMP, 1, &to);
+}
+
+/* if (variable relation constant) goto then; else goto otherwise; */
+static void branch(builder *b, ll_index block, ll_index variable, enum ll_relation relation,
+                   int64_t constant, ll_index then, ll_index otherwise)
+{
+    ll_index successors[2] = {then, otherwise};
+    terminate(b, block, LL_TERMINATOR_BRANCH, 2, successors);
+    ll_test *test = &b->function->blocks[block].test;
+    test->relation = relation;
+    test->variable = variable;
+    test->constant = constant;
+}
+
+/* A condition the CFG could not read. */
+static void branch_unknown(builder *b, ll_index block, ll_index then, ll_index otherwise)
+{
+    ll_index successors[2] = {then, otherwise};
+    terminate(b, block, LL_TERMINATOR_BRANCH, 2, successors);
+}
+
+static void ret(builder *b, ll_index block, arg value)
+{
+    terminate(b, block, LL_TERMINATOR_RETURN, 0, NULL);
+    b->function->blocks[block].returned = to_value(value);
+}
+
+static void noreturn(builder *b, ll_index block)
+{
+    terminate(b, block, LL_TERMINATOR_NORETURN, 0, NULL);
+}
+
+static uint32_t line_of(builder *b, ll_index block)
+{
+    return b->function->blocks[block].location.line;
+}
+
+/* ---- Running it --------------------------------------------------------------------- */
+
+static ll_ownership_result analyze(ll_packs *packs, builder *b, uint32_t kinds)
+{
+    ll_ownership_options options = {.kinds = kinds};
+    ll_ownership_result result;
+    assert_int_equal(ll_ownership_analyze(b->function, packs, &options, &result), 0);
+    return result;
+}
+
+/* Asserts the function has no defect, and frees everything. */
+static void expect_clean(ll_packs *packs, builder *b, uint32_t kinds)
+{
+    ll_ownership_result result = analyze(packs, b, kinds);
+    assert_false(result.gave_up);
+    assert_int_equal(result.defect_count, 0);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+static void expect_defect(const ll_ownership_result *result, uint32_t index,
+                          enum ll_ownership_defect_kind kind, ll_index call, ll_index variable,
+                          uint32_t line)
+{
+    assert_true(index < result->defect_count);
+    const ll_ownership_defect *defect = &result->defects[index];
+    assert_int_equal(defect->kind, kind);
+    assert_int_equal(defect->call, call);
+    assert_int_equal(defect->variable, variable);
+    assert_int_equal(defect->location.line, line);
+}
+
+static void expect_step(const ll_ownership_defect *defect, uint32_t index, ll_index variable,
+                        enum ll_relation relation, int64_t constant, bool taken)
+{
+    assert_true(index < defect->step_count);
+    const ll_ownership_step *step = &defect->steps[index];
+    assert_int_equal(step->variable, variable);
+    assert_int_equal(step->relation, relation);
+    assert_int_equal(step->constant, constant);
+    assert_int_equal(step->taken, taken);
+}
+
+static int setup(void **state)
+{
+    ll_packs *packs = ll_packs_new();
+    ll_error error = {{0}};
+    if (!packs || ll_packs_load_text(packs, "test.rules", test_pack, &error) < 0) {
+        fprintf(stderr, "%s\n", error.message);
+        ll_packs_free(packs);
+        return -1;
+    }
+    *state = packs;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ll_packs_free(*state);
+    return 0;
+}
+
+/* ---- Resources: exits ------------------------------------------------------------------ */
+
+/* FILE *fp = fopen(...); if (!fp) return;    B0 -> B1
+ * if (c) return;                             B2 -> B3
+ * fclose(fp); return;                        B4
+ * `closed_too` adds fclose(fp) before the early return. */
+static builder *early_return(bool closed_too, ll_index *open, ll_index *fp, ll_index *c)
+{
+    builder *b = build();
+    *c = parameter(b, "c");
+    *fp = pointer(b, "fp");
+    blocks(b, 5);
+    *open = CALL(b, 0, *fp, "fopen", STR, STR);
+    branch(b, 0, *fp, EQ, 0, 1, 2);
+    ret(b, 1, OTHER);
+    branch(b, 2, *c, NE, 0, 3, 4);
+    if (closed_too)
+        CALL(b, 3, LL_NONE, "fclose", V(*fp));
+    ret(b, 3, OTHER);
+    CALL(b, 4, LL_NONE, "fclose", V(*fp));
+    ret(b, 4, OTHER);
+    return b;
+}
+
+static void test_leak_on_early_return(void **state)
+{
+    ll_index open, fp, c;
+    builder *b = early_return(false, &open, &fp, &c);
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, open, fp, line_of(b, 3));
+    assert_int_equal(result.defects[0].step_count, 2);
+    expect_step(&result.defects[0], 0, fp, NE, 0, false);
+    expect_step(&result.defects[0], 1, c, NE, 0, true);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+static void test_closed_on_every_path(void **state)
+{
+    ll_index open, fp, c;
+    expect_clean(*state, early_return(true, &open, &fp, &c), RESOURCES);
+}
+
+/* The kinds are the caller's choice: tasks do not follow files. */
+static void test_kinds_select_handles(void **state)
+{
+    ll_index open, fp, c;
+    expect_clean(*state, early_return(false, &open, &fp, &c), TASKS);
+}
+
+/* int fd = open(...); if (fd < 0) return -1;   (or fd <= -1, fd == -1)
+ * close(fd); return 0; */
+static void test_negative_failure_branch(void **state)
+{
+    const struct {
+        enum ll_relation relation;
+        int64_t constant;
+    } checks[] = {{LT, 0}, {LL_RELATION_LESS_EQUAL, -1}, {EQ, -1}};
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        builder *b = build();
+        ll_index fd = integer(b, "fd");
+        blocks(b, 3);
+        CALL(b, 0, fd, "open", STR, K(0));
+        branch(b, 0, fd, checks[i].relation, checks[i].constant, 1, 2);
+        ret(b, 1, K(-1));
+        CALL(b, 2, LL_NONE, "close", V(fd));
+        ret(b, 2, K(0));
+        expect_clean(*state, b, RESOURCES);
+    }
+    /* if (fd >= 0) { close(fd); } return; : the mirrored test. */
+    builder *b = build();
+    ll_index fd = integer(b, "fd");
+    blocks(b, 3);
+    CALL(b, 0, fd, "open", STR, K(0));
+    branch(b, 0, fd, GE, 0, 1, 2);
+    CALL(b, 1, LL_NONE, "close", V(fd));
+    jump(b, 1, 2);
+    ret(b, 2, K(0));
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* FILE *p = fopen(...); if (p == NULL) goto out; fclose(p); out: return; */
+static void test_null_failure_goto(void **state)
+{
+    builder *b = build();
+    ll_index p = pointer(b, "p");
+    blocks(b, 3);
+    CALL(b, 0, p, "fopen", STR, STR);
+    branch(b, 0, p, EQ, 0, 2, 1);
+    CALL(b, 1, LL_NONE, "fclose", V(p));
+    jump(b, 1, 2);
+    ret(b, 2, OTHER);
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* An acquisition never checked and never released leaks, even though it
+ * might have failed: on the success path nothing closes it. */
+static void test_unchecked_maybe_leaks(void **state)
+{
+    builder *b = build();
+    ll_index p = pointer(b, "p");
+    blocks(b, 1);
+    ll_index open = CALL(b, 0, p, "fopen", STR, STR);
+    ret(b, 0, K(0));
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, open, p, line_of(b, 0));
+    assert_int_equal(result.defects[0].step_count, 0);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* FILE *a = NULL, *b = NULL; int rc = -1;
+ * a = fopen(); if (!a) goto out;            B0 -> B3
+ * b = fopen(); if (!b) goto out;            B1 -> B3
+ * rc = 0;                                   B2
+ * out: if (b) fclose(b);                    B3 -> B4
+ *      if (a) fclose(a);                    B5 -> B6 (unless `forget_a`)
+ *      return rc;                           B7 */
+static builder *cleanup_chain(bool forget_a, ll_index *open_a, ll_index *a, ll_index *other)
+{
+    builder *b = build();
+    *a = pointer(b, "a");
+    ll_index second = *other = pointer(b, "b");
+    ll_index rc = integer(b, "rc");
+    blocks(b, 8);
+    assign(b, 0, *a, NUL);
+    assign(b, 0, second, NUL);
+    assign(b, 0, rc, K(-1));
+    *open_a = CALL(b, 0, *a, "fopen", STR, STR);
+    branch(b, 0, *a, EQ, 0, 3, 1);
+    CALL(b, 1, second, "fopen", STR, STR);
+    branch(b, 1, second, EQ, 0, 3, 2);
+    assign(b, 2, rc, K(0));
+    jump(b, 2, 3);
+    branch(b, 3, second, NE, 0, 4, 5);
+    CALL(b, 4, LL_NONE, "fclose", V(second));
+    jump(b, 4, 5);
+    if (forget_a) {
+        jump(b, 5, 7);
+    } else {
+        branch(b, 5, *a, NE, 0, 6, 7);
+    }
+    CALL(b, 6, LL_NONE, "fclose", V(*a));
+    jump(b, 6, 7);
+    ret(b, 7, V(rc));
+    return b;
+}
+
+static void test_goto_cleanup_chain(void **state)
+{
+    ll_index open_a, a, second;
+    expect_clean(*state, cleanup_chain(false, &open_a, &a, &second), RESOURCES);
+
+    builder *b = cleanup_chain(true, &open_a, &a, &second);
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, open_a, a, line_of(b, 7));
+    /* The shortest path: a opened, b failed, out: b is NULL. */
+    const ll_ownership_defect *defect = &result.defects[0];
+    assert_int_equal(defect->step_count, 3);
+    expect_step(defect, 0, a, NE, 0, false);
+    expect_step(defect, 1, second, EQ, 0, true);
+    expect_step(defect, 2, second, EQ, 0, false);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* FILE *f = NULL; if (c) f = fopen(); work(); if (c) fclose(f); return; */
+static void test_correlated_branches(void **state)
+{
+    builder *b = build();
+    ll_index c = parameter(b, "c");
+    ll_index f = pointer(b, "f");
+    blocks(b, 5);
+    assign(b, 0, f, NUL);
+    branch(b, 0, c, NE, 0, 1, 2);
+    CALL(b, 1, f, "fopen", STR, STR);
+    jump(b, 1, 2);
+    CALL(b, 2, LL_NONE, "work", OTHER);
+    branch(b, 2, c, NE, 0, 3, 4);
+    CALL(b, 3, LL_NONE, "fclose", V(f));
+    jump(b, 3, 4);
+    ret(b, 4, OTHER);
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* int opened = 0;
+ * if (c) { f = fopen(); if (!f) return -1; opened = 1; }
+ * if (opened) fclose(f);     : correlation through a flag set by constants
+ * return 0; */
+static void test_correlated_flag(void **state)
+{
+    builder *b = build();
+    ll_index c = parameter(b, "c");
+    ll_index f = pointer(b, "f");
+    ll_index opened = integer(b, "opened");
+    blocks(b, 7);
+    assign(b, 0, opened, K(0));
+    branch(b, 0, c, NE, 0, 1, 4);
+    CALL(b, 1, f, "fopen", STR, STR);
+    branch(b, 1, f, EQ, 0, 2, 3);
+    ret(b, 2, K(-1));
+    assign(b, 3, opened, K(1));
+    jump(b, 3, 4);
+    branch(b, 4, opened, NE, 0, 5, 6);
+    CALL(b, 5, LL_NONE, "fclose", V(f));
+    jump(b, 5, 6);
+    ret(b, 6, K(0));
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* while (more()) {                 B1 (unknown condition) -> B2 / B4
+ *     FILE *f = fopen();           B2
+ *     if (!f) continue;            -> B1
+ *     use(f) [+ fclose(f)];        B3 -> B1
+ * }
+ * return;                          B4 */
+static builder *loop(bool closes, ll_index *open, ll_index *f)
+{
+    builder *b = build();
+    *f = pointer(b, "f");
+    blocks(b, 5);
+    jump(b, 0, 1);
+    branch_unknown(b, 1, 2, 4);
+    *open = CALL(b, 2, *f, "fopen", STR, STR);
+    branch(b, 2, *f, EQ, 0, 1, 3);
+    CALL(b, 3, LL_NONE, "fprintf", V(*f), STR);
+    if (closes)
+        CALL(b, 3, LL_NONE, "fclose", V(*f));
+    jump(b, 3, 1);
+    ret(b, 4, OTHER);
+    return b;
+}
+
+static void test_loop_closes_each_iteration(void **state)
+{
+    ll_index open, f;
+    expect_clean(*state, loop(true, &open, &f), RESOURCES);
+}
+
+static void test_loop_overwrites(void **state)
+{
+    ll_index open, f;
+    builder *b = loop(false, &open, &f);
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    /* Reported at the fopen that assigns f again, next iteration. */
+    expect_defect(&result, 0, LL_OWNERSHIP_OVERWRITE, open, f,
+                  b->function->calls[open].location.line);
+    const ll_ownership_defect *defect = &result.defects[0];
+    assert_int_equal(defect->step_count, 2);
+    expect_step(defect, 0, f, NE, 0, false);
+    expect_step(defect, 1, LL_NONE, LL_RELATION_UNKNOWN, 0, true);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* ---- Resources: escapes and borrows ------------------------------------------------------ */
+
+/* FILE *f = fopen(); if (!f) return ...; <then> return ...; */
+static builder *opened(ll_index *open, ll_index *f)
+{
+    builder *b = build();
+    *f = pointer(b, "f");
+    blocks(b, 3);
+    *open = CALL(b, 0, *f, "fopen", STR, STR);
+    branch(b, 0, *f, EQ, 0, 1, 2);
+    ret(b, 1, NUL);
+    return b;
+}
+
+static void test_returned(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    ret(b, 2, V(f));
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* return fopen(...); : through a temporary */
+static void test_returned_temporary(void **state)
+{
+    builder *b = build();
+    ll_index t = temporary(b, true);
+    blocks(b, 1);
+    CALL(b, 0, t, "fopen", STR, STR);
+    ret(b, 0, V(t));
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* c->f = f; return 0; */
+static void test_stored(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    store(b, 2, V(f));
+    ret(b, 2, K(0));
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* helper(f); return 0; : an undescribed function may close it */
+static void test_unknown_function(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    CALL(b, 2, LL_NONE, "helper", V(f));
+    ret(b, 2, K(0));
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 0);
+    assert_int_equal(result.unknown_calls, 1);
+    ll_statistics statistics;
+    memset(&statistics, 0, sizeof statistics);
+    ll_ownership_account(&result, &statistics);
+    assert_int_equal(statistics.ownership_unknown, 1);
+    assert_int_equal(statistics.ownership_gave_up, 0);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* reopen(&f); return 0; : its address given away */
+static void test_address_escapes(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    CALL(b, 2, LL_NONE, "inspect", ADDR(f));
+    ret(b, 2, K(0));
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* adopt(f); return 0; : the pack says adopt takes argument 1 */
+static void test_takes(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    CALL(b, 2, LL_NONE, "adopt", V(f));
+    ret(b, 2, K(0));
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 0);
+    assert_int_equal(result.unknown_calls, 0);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* inspect(f); fprintf(f, ...); return 0; : borrowed, still ours */
+static void test_borrowed_still_leaks(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    CALL(b, 2, LL_NONE, "inspect", V(f));
+    CALL(b, 2, LL_NONE, "fprintf", V(f), STR);
+    ret(b, 2, K(0));
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, open, f, line_of(b, 2));
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* FILE *g = f; fclose(g); return 0; */
+static void test_alias_released(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    ll_index g = pointer(b, "g");
+    assign(b, 2, g, V(f));
+    CALL(b, 2, LL_NONE, "fclose", V(g));
+    ret(b, 2, K(0));
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* FILE *g = f; f = NULL; return 0; : g still holds it */
+static void test_alias_keeps_it(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    ll_index g = pointer(b, "g");
+    assign(b, 2, g, V(f));
+    assign(b, 2, f, NUL);
+    ret(b, 2, K(0));
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, open, g, line_of(b, 2));
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* f = NULL; return 0; : the only holder overwritten */
+static void test_overwrite_last_alias(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    uint32_t line = b->line;
+    assign(b, 2, f, NUL);
+    ret(b, 2, K(0));
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_OVERWRITE, open, f, line);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* fopen(...); : the result thrown away */
+static void test_discarded_resource(void **state)
+{
+    builder *b = build();
+    blocks(b, 1);
+    ll_index open = CALL(b, 0, LL_NONE, "fopen", STR, STR);
+    ret(b, 0, OTHER);
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_DISCARD, open, LL_NONE,
+                  b->function->calls[open].location.line);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* A session (pool) is followed with the resources. */
+static void test_session(void **state)
+{
+    builder *b = build();
+    ll_index pool = pointer(b, "pool");
+    blocks(b, 3);
+    ll_index open = CALL(b, 0, pool, "pool_open", OTHER);
+    branch(b, 0, pool, EQ, 0, 1, 2);
+    ret(b, 1, K(-1));
+    ret(b, 2, K(0));
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, open, pool, line_of(b, 2));
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* ---- Resources: out-parameters, noreturn ------------------------------------------------ */
+
+/* pair *p; int r = make_pair(&p); if (r != 0) return -1; [free_pair(p);] return 0; */
+static builder *out_parameter(bool frees, ll_index *make, ll_index *p, ll_index *r)
+{
+    builder *b = build();
+    *p = pointer(b, "p");
+    *r = integer(b, "r");
+    blocks(b, 3);
+    *make = CALL(b, 0, *r, "make_pair", ADDR(*p));
+    branch(b, 0, *r, NE, 0, 1, 2);
+    ret(b, 1, K(-1));
+    if (frees)
+        CALL(b, 2, LL_NONE, "free_pair", V(*p));
+    ret(b, 2, K(0));
+    return b;
+}
+
+static void test_out_parameter(void **state)
+{
+    ll_index make, p, r;
+    expect_clean(*state, out_parameter(true, &make, &p, &r), RESOURCES);
+
+    builder *b = out_parameter(false, &make, &p, &r);
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, make, p, line_of(b, 2));
+    expect_step(&result.defects[0], 0, r, EQ, 0, false);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* if (make_pair(&p) < 0) return -1; [free_pair(p);] return 0; : tested in place */
+static void test_out_parameter_tested_in_place(void **state)
+{
+    for (int frees = 0; frees <= 1; frees++) {
+        builder *b = build();
+        ll_index p = pointer(b, "p");
+        ll_index t = temporary(b, false);
+        blocks(b, 3);
+        ll_index make = CALL(b, 0, t, "make_pair", ADDR(p));
+        branch(b, 0, t, LT, 0, 1, 2);
+        ret(b, 1, K(-1));
+        if (frees)
+            CALL(b, 2, LL_NONE, "free_pair", V(p));
+        ret(b, 2, K(0));
+        ll_ownership_result result = analyze(*state, b, RESOURCES);
+        assert_int_equal(result.defect_count, frees ? 0 : 1);
+        if (!frees)
+            expect_defect(&result, 0, LL_OWNERSHIP_LEAK, make, p, line_of(b, 2));
+        ll_ownership_result_free(&result);
+        unbuild(b);
+    }
+}
+
+/* if (make_pair(&p) != 0) return -1; work(); if (p) free_pair(p); return 0;
+ * p's address was taken, so nothing is known of its value; but p holds an
+ * owned handle, which is not NULL. */
+static void test_owned_handle_is_not_null(void **state)
+{
+    builder *b = build();
+    ll_index p = pointer(b, "p");
+    ll_index r = integer(b, "r");
+    blocks(b, 5);
+    CALL(b, 0, r, "make_pair", ADDR(p));
+    branch(b, 0, r, NE, 0, 1, 2);
+    ret(b, 1, K(-1));
+    CALL(b, 2, LL_NONE, "work", K(0));
+    branch(b, 2, p, NE, 0, 3, 4);
+    CALL(b, 3, LL_NONE, "free_pair", V(p));
+    jump(b, 3, 4);
+    ret(b, 4, K(0));
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* f = fopen(); if (!f) return; if (c) die();  (noreturn)  fclose(f); return; */
+static void test_noreturn_is_not_an_exit(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    ll_index c = parameter(b, "c");
+    ll_index more[2] = {ll_function_add_block(b->function), ll_function_add_block(b->function)};
+    branch(b, 2, c, NE, 0, more[0], more[1]);
+    CALL(b, more[0], LL_NONE, "die", K(1));
+    noreturn(b, more[0]);
+    CALL(b, more[1], LL_NONE, "fclose", V(f));
+    ret(b, more[1], K(0));
+    expect_clean(*state, b, RESOURCES);
+}
+
+/* ---- Tasks ----------------------------------------------------------------------------------- */
+
+/* nest_spawn(worker, 0); and (void)nest_spawn(worker, 0); */
+static void test_discarded_spawn(void **state)
+{
+    for (int cast = 0; cast <= 1; cast++) {
+        builder *b = build();
+        blocks(b, 1);
+        ll_index spawn = CALL(b, 0, LL_NONE, "nest_spawn_at", OTHER, K(0), STR, K(1));
+        if (cast)
+            b->function->calls[spawn].result_use = LL_RESULT_VOID_CAST;
+        ret(b, 0, OTHER);
+        ll_ownership_result result = analyze(*state, b, TASKS);
+        assert_int_equal(result.defect_count, 1);
+        expect_defect(&result, 0, LL_OWNERSHIP_DISCARD, spawn, LL_NONE,
+                      b->function->calls[spawn].location.line);
+        ll_ownership_result_free(&result);
+        unbuild(b);
+    }
+}
+
+/* nest_task *t = nest_spawn(worker, 0); if (!t) return -1;   B0 -> B1
+ * <B2 ...>                                                  */
+static builder *spawned(ll_index *spawn, ll_index *t)
+{
+    builder *b = build();
+    *t = pointer(b, "t");
+    blocks(b, 3);
+    *spawn = CALL(b, 0, *t, "nest_spawn_at", OTHER, K(0), STR, K(1));
+    branch(b, 0, *t, EQ, 0, 1, 2);
+    ret(b, 1, K(-1));
+    return b;
+}
+
+/* nest_join(t, NEST_FOREVER, NULL); return 0; */
+static void test_join_forever(void **state)
+{
+    ll_index spawn, t;
+    builder *b = spawned(&spawn, &t);
+    CALL(b, 2, LL_NONE, "nest_join", V(t), K(-1), NUL);
+    ret(b, 2, K(0));
+    expect_clean(*state, b, TASKS);
+}
+
+/* nest_deadline d = NEST_FOREVER; ... nest_join(t, d, NULL); : a local
+ * holding only the forever value. With a parameter: finite, unchecked. */
+static void test_join_forever_through_local(void **state)
+{
+    ll_index spawn, t;
+    builder *b = spawned(&spawn, &t);
+    ll_index d = integer(b, "d");
+    assign(b, 2, d, K(-1));
+    CALL(b, 2, LL_NONE, "nest_join", V(t), V(d), NUL);
+    ret(b, 2, K(0));
+    expect_clean(*state, b, TASKS);
+
+    b = spawned(&spawn, &t);
+    ll_index deadline = parameter(b, "deadline");
+    CALL(b, 2, LL_NONE, "nest_join", V(t), V(deadline), NUL);
+    ret(b, 2, K(0));
+    ll_ownership_result result = analyze(*state, b, TASKS);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, spawn, t, line_of(b, 2));
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* int r = nest_join(t, 100, NULL);            B2
+ * if (r != 0) { [nest_cancel(t); nest_join(t, NEST_FOREVER, NULL);] return -1; }   B3
+ * return 0;                                   B4 */
+static builder *finite_join(bool stops, ll_index *spawn, ll_index *t, ll_index *r)
+{
+    builder *b = spawned(spawn, t);
+    *r = integer(b, "r");
+    ll_index failed = ll_function_add_block(b->function);
+    ll_index joined = ll_function_add_block(b->function);
+    CALL(b, 2, *r, "nest_join", V(*t), K(100), NUL);
+    branch(b, 2, *r, NE, 0, failed, joined);
+    if (stops) {
+        CALL(b, failed, LL_NONE, "nest_cancel", V(*t));
+        CALL(b, failed, LL_NONE, "nest_join", V(*t), K(-1), NUL);
+    }
+    ret(b, failed, K(-1));
+    ret(b, joined, K(0));
+    return b;
+}
+
+static void test_finite_join_releases_on_success_only(void **state)
+{
+    ll_index spawn, t, r;
+    builder *b = finite_join(false, &spawn, &t, &r);
+    ll_ownership_result result = analyze(*state, b, TASKS);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, spawn, t, line_of(b, 3));
+    const ll_ownership_defect *defect = &result.defects[0];
+    assert_int_equal(defect->step_count, 2);
+    expect_step(defect, 0, t, NE, 0, false);
+    expect_step(defect, 1, r, NE, 0, true);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+static void test_cancel_then_forever_join(void **state)
+{
+    ll_index spawn, t, r;
+    expect_clean(*state, finite_join(true, &spawn, &t, &r), TASKS);
+}
+
+/* if (nest_join(t, 100, NULL) != 0) return -1; return 0; : tested in place */
+static void test_finite_join_tested_in_place(void **state)
+{
+    ll_index spawn, t;
+    builder *b = spawned(&spawn, &t);
+    ll_index result_of_join = temporary(b, false);
+    ll_index failed = ll_function_add_block(b->function);
+    ll_index joined = ll_function_add_block(b->function);
+    CALL(b, 2, result_of_join, "nest_join", V(t), K(100), NUL);
+    branch(b, 2, result_of_join, NE, 0, failed, joined);
+    ret(b, failed, K(-1));
+    ret(b, joined, K(0));
+    ll_ownership_result result = analyze(*state, b, TASKS);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, spawn, t, line_of(b, failed));
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* int r; ... r = nest_join(t, 100, NULL) through a temporary copied in the
+ * next block, then if (r == 0) return 0; nest_cancel(t); nest_join(t,
+ * NEST_FOREVER, NULL); return -1; */
+static void test_join_result_copied_before_its_test(void **state)
+{
+    ll_index spawn, t;
+    builder *b = spawned(&spawn, &t);
+    ll_index r = integer(b, "r");
+    ll_index copied = temporary(b, false);
+    ll_index test = ll_function_add_block(b->function);
+    ll_index joined = ll_function_add_block(b->function);
+    ll_index failed = ll_function_add_block(b->function);
+    CALL(b, 2, copied, "nest_join", V(t), K(100), NUL);
+    jump(b, 2, test);
+    assign(b, test, r, V(copied));
+    branch(b, test, r, EQ, 0, joined, failed);
+    ret(b, joined, K(0));
+    CALL(b, failed, LL_NONE, "nest_cancel", V(t));
+    CALL(b, failed, LL_NONE, "nest_join", V(t), K(-1), NUL);
+    ret(b, failed, K(-1));
+    expect_clean(*state, b, TASKS);
+}
+
+/* nest_cancel(t); return 0; : cancelled is not joined */
+static void test_cancel_alone_leaks(void **state)
+{
+    ll_index spawn, t;
+    builder *b = spawned(&spawn, &t);
+    CALL(b, 2, LL_NONE, "nest_cancel", V(t));
+    ret(b, 2, K(0));
+    ll_ownership_result result = analyze(*state, b, TASKS);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, spawn, t, line_of(b, 2));
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* for (i = 0; i < n; i++) t = nest_spawn(worker, 0);   then return 0; */
+static void test_spawn_overwritten_in_loop(void **state)
+{
+    builder *b = build();
+    ll_index t = pointer(b, "t");
+    blocks(b, 4);
+    jump(b, 0, 1);
+    branch_unknown(b, 1, 2, 3);
+    ll_index spawn = CALL(b, 2, t, "nest_spawn_at", OTHER, K(0), STR, K(1));
+    jump(b, 2, 1);
+    ret(b, 3, K(0));
+    ll_ownership_result result = analyze(*state, b, TASKS);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_OVERWRITE, spawn, t,
+                  b->function->calls[spawn].location.line);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* ---- Limits ------------------------------------------------------------------------------------
+ */
+
+/* f = fopen(); if (!f) return;
+ * if (c0) x(); ... if (c7) x();      every flag kept: tested again below
+ * if (c0) y(); ... if (c7) y();
+ * return;                            (leaks f, but the analysis gives up) */
+static void test_state_explosion_gives_up(void **state)
+{
+    enum { FLAGS = 8 };
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    ll_index flags[FLAGS];
+    for (int i = 0; i < FLAGS; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%d", i);
+        flags[i] = parameter(b, name);
+    }
+    ll_index at = 2;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < FLAGS; i++) {
+            ll_index then = ll_function_add_block(b->function);
+            ll_index next = ll_function_add_block(b->function);
+            branch(b, at, flags[i], NE, 0, then, next);
+            CALL(b, then, LL_NONE, round ? "y" : "x", K(0));
+            jump(b, then, next);
+            at = next;
+        }
+    }
+    ret(b, at, K(0));
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_true(result.gave_up);
+    assert_int_equal(result.defect_count, 0);
+    ll_statistics statistics;
+    memset(&statistics, 0, sizeof statistics);
+    ll_ownership_account(&result, &statistics);
+    assert_int_equal(statistics.ownership_gave_up, 1);
+    ll_ownership_result_free(&result);
+
+    /* The same function with a larger limit is analysed, and leaks. */
+    ll_ownership_options options = {.kinds = RESOURCES, .state_limit = 1024};
+    assert_int_equal(ll_ownership_analyze(b->function, *state, &options, &result), 0);
+    assert_false(result.gave_up);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, open, f, line_of(b, at));
+    /* 1 + 16 decisions: the first and the last five are kept. */
+    assert_int_equal(result.defects[0].step_count, LL_OWNERSHIP_STEP_LIMIT);
+    assert_int_equal(result.defects[0].steps_omitted, 17 - LL_OWNERSHIP_STEP_LIMIT);
+    expect_step(&result.defects[0], 0, f, NE, 0, false);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* f = fopen(); if (!f) return;
+ * if (c0) x(); ... if (c7) x();      each flag tested once: forgotten after
+ * return;                            its test, so the states do not multiply */
+static void test_flags_tested_once_do_not_multiply(void **state)
+{
+    enum { FLAGS = 8 };
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    ll_index at = 2;
+    for (int i = 0; i < FLAGS; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%d", i);
+        ll_index flag = parameter(b, name);
+        ll_index then = ll_function_add_block(b->function);
+        ll_index next = ll_function_add_block(b->function);
+        branch(b, at, flag, NE, 0, then, next);
+        CALL(b, then, LL_NONE, "x", K(0));
+        jump(b, then, next);
+        at = next;
+    }
+    ret(b, at, K(0));
+    ll_ownership_options options = {.kinds = RESOURCES, .state_limit = 4};
+    ll_ownership_result result;
+    assert_int_equal(ll_ownership_analyze(b->function, *state, &options, &result), 0);
+    assert_false(result.gave_up);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, open, f, line_of(b, at));
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* ---- Notes and names ------------------------------------------------------------------------- */
+
+static void test_notes_show_the_path(void **state)
+{
+    ll_index open, fp, c;
+    builder *b = early_return(false, &open, &fp, &c);
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.defect_count, 1);
+    ll_findings findings;
+    ll_findings_init(&findings);
+    ll_finding *finding = ll_findings_add(&findings, "unclosed-resource", LL_SEVERITY_ERROR,
+                                          "/src/t.c", 1, 1, "f", "", "leak");
+    assert_non_null(finding);
+    assert_int_equal(ll_ownership_add_notes(finding, b->unit, b->function, &result.defects[0]), 0);
+    assert_int_equal(finding->note_count, 3);
+    assert_string_equal(finding->notes[0].message, "assuming 'fp' is not NULL");
+    assert_int_equal(finding->notes[0].place.line, line_of(b, 0));
+    assert_string_equal(finding->notes[1].message, "assuming 'c' is not 0");
+    assert_int_equal(finding->notes[1].place.line, line_of(b, 2));
+    assert_string_equal(finding->notes[2].message,
+                        "'fp' is still owned when the function returns here");
+    assert_int_equal(finding->notes[2].place.line, line_of(b, 3));
+    assert_string_equal(finding->notes[2].place.file, "/src/t.c");
+    ll_findings_free(&findings);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+static void test_notes_name_a_call_result(void **state)
+{
+    ll_index spawn, t;
+    builder *b = spawned(&spawn, &t);
+    ll_index joined_result = temporary(b, false);
+    ll_index failed = ll_function_add_block(b->function);
+    ll_index joined = ll_function_add_block(b->function);
+    CALL(b, 2, joined_result, "nest_join", V(t), K(100), NUL);
+    branch(b, 2, joined_result, NE, 0, failed, joined);
+    ret(b, failed, K(-1));
+    ret(b, joined, K(0));
+    ll_ownership_result result = analyze(*state, b, TASKS);
+    assert_int_equal(result.defect_count, 1);
+    ll_findings findings;
+    ll_findings_init(&findings);
+    ll_finding *finding = ll_findings_add(&findings, "untracked-task", LL_SEVERITY_ERROR,
+                                          "/src/t.c", 1, 1, "f", "", "leak");
+    assert_non_null(finding);
+    assert_int_equal(ll_ownership_add_notes(finding, b->unit, b->function, &result.defects[0]), 0);
+    assert_int_equal(finding->note_count, 3);
+    assert_string_equal(finding->notes[0].message, "assuming 't' is not NULL");
+    assert_string_equal(finding->notes[1].message, "assuming the result of 'nest_join' is not 0");
+    assert_string_equal(finding->notes[2].message,
+                        "'t' is still owned when the function returns here");
+    ll_findings_free(&findings);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+static void test_call_name_as_written(void **state)
+{
+    (void)state;
+    ll_call call;
+    memset(&call, 0, sizeof call);
+    char buffer[64];
+    call.callee_name = "nest_spawn_at";
+    call.text = "nest_spawn ( worker , 0 )";
+    assert_string_equal(ll_ownership_call_name(&call, buffer, sizeof buffer), "nest_spawn");
+    call.text = "( * open_fn ) ( path )";
+    assert_string_equal(ll_ownership_call_name(&call, buffer, sizeof buffer), "nest_spawn_at");
+    call.text = NULL;
+    assert_string_equal(ll_ownership_call_name(&call, buffer, sizeof buffer), "nest_spawn_at");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_leak_on_early_return),
+        cmocka_unit_test(test_closed_on_every_path),
+        cmocka_unit_test(test_kinds_select_handles),
+        cmocka_unit_test(test_negative_failure_branch),
+        cmocka_unit_test(test_null_failure_goto),
+        cmocka_unit_test(test_unchecked_maybe_leaks),
+        cmocka_unit_test(test_goto_cleanup_chain),
+        cmocka_unit_test(test_correlated_branches),
+        cmocka_unit_test(test_correlated_flag),
+        cmocka_unit_test(test_loop_closes_each_iteration),
+        cmocka_unit_test(test_loop_overwrites),
+        cmocka_unit_test(test_returned),
+        cmocka_unit_test(test_returned_temporary),
+        cmocka_unit_test(test_stored),
+        cmocka_unit_test(test_unknown_function),
+        cmocka_unit_test(test_address_escapes),
+        cmocka_unit_test(test_takes),
+        cmocka_unit_test(test_borrowed_still_leaks),
+        cmocka_unit_test(test_alias_released),
+        cmocka_unit_test(test_alias_keeps_it),
+        cmocka_unit_test(test_overwrite_last_alias),
+        cmocka_unit_test(test_discarded_resource),
+        cmocka_unit_test(test_session),
+        cmocka_unit_test(test_out_parameter),
+        cmocka_unit_test(test_out_parameter_tested_in_place),
+        cmocka_unit_test(test_owned_handle_is_not_null),
+        cmocka_unit_test(test_noreturn_is_not_an_exit),
+        cmocka_unit_test(test_discarded_spawn),
+        cmocka_unit_test(test_join_forever),
+        cmocka_unit_test(test_join_forever_through_local),
+        cmocka_unit_test(test_finite_join_releases_on_success_only),
+        cmocka_unit_test(test_cancel_then_forever_join),
+        cmocka_unit_test(test_finite_join_tested_in_place),
+        cmocka_unit_test(test_join_result_copied_before_its_test),
+        cmocka_unit_test(test_cancel_alone_leaks),
+        cmocka_unit_test(test_spawn_overwritten_in_loop),
+        cmocka_unit_test(test_state_explosion_gives_up),
+        cmocka_unit_test(test_flags_tested_once_do_not_multiply),
+        cmocka_unit_test(test_notes_show_the_path),
+        cmocka_unit_test(test_notes_name_a_call_result),
+        cmocka_unit_test(test_call_name_as_written),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
