@@ -26,24 +26,25 @@
  * cache rather than freeing it, for the same reason. Loading while other
  * threads look up is not supported.
  */
-#define _GNU_SOURCE /* strdup */
+#define _GNU_SOURCE /* asprintf */
 #include "internal.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
-/* A merged rule as cached; `name` and the arrays follow it in the same
- * allocation. A name that no line matches is cached too (matched false),
- * so that the common case - a callee no pack knows - stays a table hit. */
+/* A merged rule as cached, with its name (the cache's key) in the same
+ * allocation and its blocking and entry arrays in their own. A name that
+ * no line matches is cached too (matched false), so that the common case -
+ * a callee no pack knows - stays a table hit. */
 typedef struct merged {
     bool matched;
     ll_function_rule rule;
+    char name[];
 } merged;
 
 struct ll_packs {
@@ -78,11 +79,20 @@ fail:
     return NULL;
 }
 
+static void free_merged(merged *rule)
+{
+    if (!rule)
+        return;
+    free((void *)rule->rule.blocking);
+    free((void *)rule->rule.entries);
+    free(rule);
+}
+
 static void free_cached(ll_name_table *cache)
 {
     for (uint32_t i = 0; i < cache->capacity; i++) {
         if (cache->slots[i].key)
-            free(cache->slots[i].value);
+            free_merged(cache->slots[i].value);
     }
 }
 
@@ -93,7 +103,7 @@ void ll_packs_free(ll_packs *packs)
     free_cached(&packs->cache);
     ll_name_table_free(&packs->cache);
     for (uint32_t i = 0; i < packs->retired_count; i++)
-        free(packs->retired[i]);
+        free_merged(packs->retired[i]);
     free(packs->retired);
     pthread_rwlock_destroy(&packs->cache_lock);
     ll_name_table_free(&packs->names);
@@ -238,7 +248,8 @@ static char *read_file(const char *path, size_t *length, ll_error *error)
 {
     FILE *file = fopen(path, "rb");
     char *text = NULL;
-    size_t size = 0, used = 0;
+    size_t size = 0;
+    size_t used = 0;
     if (!file) {
         ll_error_set(error, "%s: %s", path, strerror(errno));
         return NULL;
@@ -300,7 +311,8 @@ static int list_rule_files(const char *directory, char ***names_out, uint32_t *c
 {
     DIR *dir = opendir(directory);
     char **names = NULL;
-    uint32_t used = 0, capacity = 0;
+    uint32_t used = 0;
+    uint32_t capacity = 0;
     if (!dir)
         return ll_error_set(error, "%s: %s", directory, strerror(errno));
     struct dirent *entry;
@@ -341,7 +353,8 @@ fail:
 
 int ll_packs_load_directory(ll_packs *packs, const char *directory, ll_error *error)
 {
-    uint32_t count = 0, parsed = 0;
+    uint32_t count = 0;
+    uint32_t parsed = 0; /* packs parsed and not yet added */
     char **names = NULL;
     if (list_rule_files(directory, &names, &count, error) < 0)
         return -1;
@@ -472,11 +485,6 @@ static int matching_lines(const ll_packs *packs, const char *name, line_list *li
     return 0;
 }
 
-static size_t align_to(size_t size, size_t alignment)
-{
-    return (size + alignment - 1) / alignment * alignment;
-}
-
 static void merge_line(ll_function_rule *rule, const ll_pack_line *line, ll_blocking_rule *blocking,
                        ll_entry_rule *entries)
 {
@@ -517,44 +525,43 @@ static void merge_line(ll_function_rule *rule, const ll_pack_line *line, ll_bloc
     }
 }
 
-/* One allocation: the merged rule, its blocking and entry arrays, its name. */
 static merged *merge(const ll_packs *packs, const char *name)
 {
     line_list list = {NULL, 0, 0};
-    if (matching_lines(packs, name, &list) < 0) {
-        free(list.lines);
-        return NULL;
-    }
-    uint32_t blocking_count = 0, entry_count = 0;
+    size_t name_size = strlen(name) + 1;
+    merged *result = calloc(1, sizeof *result + name_size);
+    if (!result || matching_lines(packs, name, &list) < 0)
+        goto fail;
+    uint32_t blocking_count = 0;
+    uint32_t entry_count = 0;
     for (uint32_t i = 0; i < list.count; i++) {
         blocking_count += list.lines[i]->directive == LL_DIRECTIVE_BLOCKING;
         entry_count += list.lines[i]->directive == LL_DIRECTIVE_ENTRY;
     }
-    size_t blocking_at = align_to(sizeof(merged), alignof(ll_blocking_rule));
-    size_t entries_at =
-        align_to(blocking_at + blocking_count * sizeof(ll_blocking_rule), alignof(ll_entry_rule));
-    size_t name_at = entries_at + entry_count * sizeof(ll_entry_rule);
-    size_t name_size = strlen(name) + 1;
-    merged *result = calloc(1, name_at + name_size);
-    if (!result) {
-        free(list.lines);
-        return NULL;
+    ll_blocking_rule *blocking = NULL;
+    ll_entry_rule *entries = NULL;
+    if ((blocking_count && !(blocking = calloc(blocking_count, sizeof *blocking))) ||
+        (entry_count && !(entries = calloc(entry_count, sizeof *entries)))) {
+        free(blocking);
+        goto fail;
     }
-    char *base = (char *)result;
-    ll_blocking_rule *blocking = (ll_blocking_rule *)(void *)(base + blocking_at);
-    ll_entry_rule *entries = (ll_entry_rule *)(void *)(base + entries_at);
     ll_function_rule *rule = &result->rule;
-    rule->name = memcpy(base + name_at, name, name_size);
+    rule->name = memcpy(result->name, name, name_size);
+    rule->blocking = blocking;
+    rule->entries = entries;
     for (uint32_t i = 0; i < list.count; i++)
         merge_line(rule, list.lines[i], blocking, entries);
-    rule->blocking = blocking_count ? blocking : NULL;
-    rule->entries = entry_count ? entries : NULL;
     if (list.count) {
         result->matched = true;
         rule->pack = list.lines[0]->pack->name;
     }
     free(list.lines);
     return result;
+
+fail:
+    free(list.lines);
+    free(result);
+    return NULL;
 }
 
 const ll_function_rule *ll_packs_lookup(ll_packs *packs, const char *name)
@@ -575,7 +582,7 @@ const ll_function_rule *ll_packs_lookup(ll_packs *packs, const char *name)
             found = made;
         pthread_rwlock_unlock(&packs->cache_lock);
         if (found != made)
-            free(made);
+            free_merged(made);
         if (!found)
             return NULL;
     }

@@ -57,16 +57,21 @@ typedef struct parser {
 } parser;
 
 /* ---- Errors -------------------------------------------------------------------- */
-__attribute__((format(printf, 3, 4))) static int fail_at(parser *p, uint32_t column,
-                                                         const char *format, ...)
+/* "PATH:LINE:COLUMN: message". fail_at is an expression worth -1, visibly
+ * so to the compiler and to static analysers, which do not follow the
+ * variadic call. */
+__attribute__((format(printf, 3, 4))) static void report_at(parser *p, uint32_t column,
+                                                            const char *format, ...)
 {
     char message[sizeof p->error->message];
     va_list arguments;
     va_start(arguments, format);
     vsnprintf(message, sizeof message, format, arguments);
     va_end(arguments);
-    return ll_error_set(p->error, "%s:%u:%u: %s", p->path, p->line, column, message);
+    ll_error_set(p->error, "%s:%u:%u: %s", p->path, p->line, column, message);
 }
+
+#define fail_at(p, column, ...) (report_at((p), (column), __VA_ARGS__), -1)
 
 static int out_of_memory(parser *p)
 {
@@ -727,7 +732,7 @@ static int compile_regex(parser *p, const token *function, ll_pack_line *line)
         if (offset > function->whole.length)
             offset = function->whole.length;
         return fail_at(p, function->whole.columns[offset], "bad regex: %s (at offset %zu)",
-                       (const char *)message, (size_t)offset);
+                       (const char *)message, offset);
     }
     /* Without JIT support pcre2_match() interprets the pattern: slower,
        same answers. */
