@@ -1171,6 +1171,154 @@ static void test_call_name_as_written(void **state)
     assert_string_equal(ll_ownership_call_name(&call, buffer, sizeof buffer), "nest_spawn_at");
 }
 
+/* ---- The checks ------------------------------------------------------------------------------ */
+
+extern const ll_check ll_check_unclosed_resource;
+extern const ll_check ll_check_untracked_task;
+
+/* Runs a check over the builder's function; the findings go to `out`. */
+static void run_check(const ll_check *check, ll_packs *packs, builder *b, ll_findings *out,
+                      ll_statistics *statistics)
+{
+    ll_check_context context = {.packs = packs, .statistics = statistics};
+    ll_findings_init(out);
+    assert_int_equal(check->check_function(&context, b->unit, b->function, out), 0);
+}
+
+static void expect_finding(const ll_findings *findings, size_t index, const char *rule,
+                           const ll_call *call, const char *message)
+{
+    assert_true(index < findings->count);
+    const ll_finding *finding = &findings->items[index];
+    assert_string_equal(finding->rule, rule);
+    assert_int_equal(finding->severity, LL_SEVERITY_ERROR);
+    assert_string_equal(finding->place.file, "/src/t.c");
+    assert_int_equal(finding->place.line, call->location.line);
+    assert_int_equal(finding->place.column, call->location.column);
+    assert_string_equal(finding->function, "f");
+    assert_string_equal(finding->text, call->text);
+    assert_string_equal(finding->message, message);
+}
+
+static void test_unclosed_resource_messages(void **state)
+{
+    ll_findings findings;
+    ll_index open, fp, c;
+    builder *b = early_return(false, &open, &fp, &c);
+    run_check(&ll_check_unclosed_resource, *state, b, &findings, NULL);
+    assert_int_equal(findings.count, 1);
+    expect_finding(&findings, 0, "unclosed-resource", &b->function->calls[open],
+                   "'fp' opened by 'fopen' is not closed on every path (use 'fclose')");
+    assert_int_equal(findings.items[0].note_count, 3);
+    ll_findings_free(&findings);
+    unbuild(b);
+
+    /* No call in the function closes a FILE: no hint. */
+    ll_index f;
+    b = opened(&open, &f);
+    assign(b, 2, f, NUL);
+    ret(b, 2, K(0));
+    run_check(&ll_check_unclosed_resource, *state, b, &findings, NULL);
+    assert_int_equal(findings.count, 1);
+    expect_finding(&findings, 0, "unclosed-resource", &b->function->calls[open],
+                   "'f' opened by 'fopen' is overwritten before it is closed");
+    assert_int_equal(findings.items[0].note_count, 2);
+    assert_string_equal(findings.items[0].notes[1].message, "'f' is overwritten here");
+    ll_findings_free(&findings);
+    unbuild(b);
+
+    b = build();
+    blocks(b, 1);
+    open = CALL(b, 0, LL_NONE, "fopen", STR, STR);
+    ret(b, 0, OTHER);
+    run_check(&ll_check_unclosed_resource, *state, b, &findings, NULL);
+    assert_int_equal(findings.count, 1);
+    expect_finding(&findings, 0, "unclosed-resource", &b->function->calls[open],
+                   "the resource opened by 'fopen' is discarded: it can never be closed");
+    assert_int_equal(findings.items[0].note_count, 0);
+    ll_findings_free(&findings);
+    unbuild(b);
+}
+
+/* The spawn is written `nest_spawn(worker, 0)`, a macro for nest_spawn_at. */
+static void as_written(builder *b, ll_index spawn)
+{
+    ll_call *call = &b->function->calls[spawn];
+    free(call->text);
+    call->text = ll_strdup("nest_spawn ( worker , 0 )");
+}
+
+static void test_untracked_task_messages(void **state)
+{
+    ll_findings findings;
+    ll_index spawn, t;
+    builder *b = spawned(&spawn, &t);
+    as_written(b, spawn);
+    CALL(b, 2, LL_NONE, "nest_cancel", V(t));
+    ret(b, 2, K(0));
+    run_check(&ll_check_untracked_task, *state, b, &findings, NULL);
+    assert_int_equal(findings.count, 1);
+    expect_finding(&findings, 0, "untracked-task", &b->function->calls[spawn],
+                   "task handle 't' from 'nest_spawn' is not joined on every path");
+    ll_findings_free(&findings);
+    unbuild(b);
+
+    b = build();
+    t = pointer(b, "t");
+    blocks(b, 4);
+    jump(b, 0, 1);
+    branch_unknown(b, 1, 2, 3);
+    spawn = CALL(b, 2, t, "nest_spawn_at", OTHER, K(0), STR, K(1));
+    as_written(b, spawn);
+    jump(b, 2, 1);
+    ret(b, 3, K(0));
+    run_check(&ll_check_untracked_task, *state, b, &findings, NULL);
+    assert_int_equal(findings.count, 1);
+    expect_finding(&findings, 0, "untracked-task", &b->function->calls[spawn],
+                   "task handle 't' from 'nest_spawn' is overwritten while its task is still "
+                   "running");
+    ll_findings_free(&findings);
+    unbuild(b);
+
+    b = build();
+    blocks(b, 1);
+    spawn = CALL(b, 0, LL_NONE, "nest_spawn_at", OTHER, K(0), STR, K(1));
+    as_written(b, spawn);
+    ret(b, 0, OTHER);
+    run_check(&ll_check_untracked_task, *state, b, &findings, NULL);
+    assert_int_equal(findings.count, 1);
+    expect_finding(&findings, 0, "untracked-task", &b->function->calls[spawn],
+                   "the task handle returned by 'nest_spawn' is discarded: the task can never "
+                   "be joined");
+    ll_findings_free(&findings);
+    unbuild(b);
+}
+
+/* The checks count what they could not follow, and skip declarations. */
+static void test_checks_count_and_skip_declarations(void **state)
+{
+    ll_findings findings;
+    ll_statistics statistics;
+    memset(&statistics, 0, sizeof statistics);
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    CALL(b, 2, LL_NONE, "helper", V(f));
+    ret(b, 2, K(0));
+    run_check(&ll_check_unclosed_resource, *state, b, &findings, &statistics);
+    assert_int_equal(findings.count, 0);
+    assert_int_equal(statistics.ownership_unknown, 1);
+    ll_findings_free(&findings);
+    unbuild(b);
+
+    ll_index fp, c;
+    b = early_return(false, &open, &fp, &c);
+    b->function->is_definition = false;
+    run_check(&ll_check_unclosed_resource, *state, b, &findings, &statistics);
+    assert_int_equal(findings.count, 0);
+    ll_findings_free(&findings);
+    unbuild(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1215,6 +1363,9 @@ int main(void)
         cmocka_unit_test(test_notes_show_the_path),
         cmocka_unit_test(test_notes_name_a_call_result),
         cmocka_unit_test(test_call_name_as_written),
+        cmocka_unit_test(test_unclosed_resource_messages),
+        cmocka_unit_test(test_untracked_task_messages),
+        cmocka_unit_test(test_checks_count_and_skip_declarations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
