@@ -101,13 +101,13 @@ static const char *parse_offset(const char *text, long *offset) {
     return end;
 }
 
-/* One `// expect...` comment found in `line` (1-based number `number`). */
-static int parse_line(expectations *list, const char *file, uint32_t number, const char *line,
-                      ll_error *error) {
-    const char *comment = strstr(line, "// expect");
-    if (!comment)
-        return 0;
+/* One `// expect...` comment starting at `comment` on line `number`;
+ * *end is set past it (at the next comment on the line, if any). */
+static int parse_comment(expectations *list, const char *file, uint32_t number,
+                         const char *comment, const char **end, ll_error *error) {
     const char *text = comment + strlen("// expect");
+    const char *next = strstr(text, "//");
+    *end = next ? next : text + strlen(text);
     bool is_note = strncmp(text, "-note", 5) == 0;
     if (is_note)
         text += 5;
@@ -123,23 +123,35 @@ static int parse_line(expectations *list, const char *file, uint32_t number, con
     while (isspace((unsigned char)*text))
         text++;
     if (is_note) {
-        char *note = strdup(text);
+        size_t length = (size_t)(*end - text);
+        while (length && isspace((unsigned char)text[length - 1]))
+            length--;
+        char *note = strndup(text, length);
         if (!note)
             return -1;
-        note[strcspn(note, "\r\n")] = '\0';
         int result = expectation_add(list, file, (uint32_t)target, NULL, 0, note);
         free(note);
         return result;
     }
-    while (*text && *text != '\n') {
+    while (text < *end) {
         size_t length = strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789-:");
         if (length == 0)
             return ll_error_set(error, "%s:%u: malformed rule id in expectation", file, number);
         if (expectation_add(list, file, (uint32_t)target, text, length, NULL) < 0)
             return -1;
         text += length;
-        while (*text == ',' || *text == ' ' || *text == '\t' || *text == '\r')
-            text++;
+        text += strspn(text, ", \t\r\n");
+    }
+    return 0;
+}
+
+/* Every `// expect...` comment of one line (1-based number `number`). */
+static int parse_line(expectations *list, const char *file, uint32_t number, const char *line,
+                      ll_error *error) {
+    for (const char *comment = strstr(line, "// expect"); comment;
+         comment = strstr(comment, "// expect")) {
+        if (parse_comment(list, file, number, comment, &comment, error) < 0)
+            return -1;
     }
     return 0;
 }
