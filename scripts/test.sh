@@ -8,7 +8,7 @@
 #   aarch64  build-aarch64/  cross build of the runtime and its tests,
 #                            ctest under qemu-aarch64
 #   lint     clang-tidy-19 (.clang-tidy, build/compile_commands.json) and
-#            cppcheck over src/nest/*.c
+#            cppcheck over src/nest/*.c and src/looplint/*/*.c
 # Builds are incremental: a second run rebuilds only what changed.
 # Each stage's full output is also kept in build-logs/<stage>.log.
 #
@@ -59,7 +59,7 @@ stage_lint() {
     if [[ ! -f build/compile_commands.json ]]; then
         cmake -S "$root" -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     fi
-    local files=(src/nest/*.c)
+    local files=(src/nest/*.c src/looplint/*/*.c)
     local status=0 tidy
 
     echo "== $CLANG_TIDY ($("$CLANG_TIDY" --version | grep -o 'version [0-9.]*')) over ${#files[@]} files"
@@ -80,7 +80,9 @@ stage_lint() {
 
     echo "== $CPPCHECK ($("$CPPCHECK" --version))"
     if "$CPPCHECK" --enable=warning,performance,portability --error-exitcode=1 \
-        --inline-suppr --quiet --std=c11 -j "$JOBS" -I include -I src/nest "${files[@]}"; then
+        --inline-suppr --quiet --std=c11 -j "$JOBS" -I include -I src/nest -I src/looplint \
+        -DLOOPLINT_VERSION='"0"' -DLOOPLINT_SOURCE_RULES_DIR='"rules"' -DLOOPLINT_BINARY_DIR='"build"' \
+        -DLOOPLINT_INSTALL_RULES_DIR='"rules"' "${files[@]}"; then
         echo "cppcheck: clean"
     else
         echo "cppcheck: findings (above)"
