@@ -119,20 +119,20 @@ static void set_of_relation(value_set *set, enum ll_relation relation, int64_t c
     }
 }
 
-static void set_intersect(value_set *out, const value_set *a, const value_set *b)
+static void set_intersect(value_set *out, const value_set *left, const value_set *right)
 {
     /* Two sorted lists of n and m intervals meet in at most n + m - 1. */
     int64_t low[2 * SET_CAPACITY], high[2 * SET_CAPACITY];
     uint32_t count = 0, i = 0, j = 0;
-    while (i < a->count && j < b->count) {
-        int64_t from = a->low[i] > b->low[j] ? a->low[i] : b->low[j];
-        int64_t to = a->high[i] < b->high[j] ? a->high[i] : b->high[j];
+    while (i < left->count && j < right->count) {
+        int64_t from = left->low[i] > right->low[j] ? left->low[i] : right->low[j];
+        int64_t to = left->high[i] < right->high[j] ? left->high[i] : right->high[j];
         if (from <= to) {
             low[count] = from;
             high[count] = to;
             count++;
         }
-        if (a->high[i] < b->high[j])
+        if (left->high[i] < right->high[j])
             i++;
         else
             j++;
@@ -190,13 +190,13 @@ enum site_status {
     STATUS_LOST,
 };
 
-/* An acquiring call the analysis follows. */
-typedef struct site {
+/* An acquiring call the analysis follows (a "site"). */
+typedef struct acquisition {
     ll_index call;
     ll_index block; /* where its operation is */
     uint32_t operation;
     const ll_acquire_rule *acquire;
-} site;
+} acquisition;
 
 /* One explored (block, state) pair; its state is in analysis.states. */
 typedef struct node {
@@ -214,14 +214,14 @@ typedef struct cursor {
                            terminator */
 } cursor;
 
-typedef struct analysis {
+typedef struct ownership_run {
     const ll_function *function;
     uint32_t kinds;
     uint32_t state_limit;
 
     const ll_function_rule **rules; /* per call; NULL when undescribed */
     ll_index *site_of_call;         /* per call; LL_NONE when not followed */
-    site *sites;
+    acquisition *sites;
     uint32_t site_count;
     bool *address_taken; /* per variable */
     ll_index *fact_slot; /* per variable; LL_NONE when no fact is kept */
@@ -245,7 +245,7 @@ typedef struct analysis {
     ll_ownership_defect *defects;  /* per site */
     bool *found;                   /* per site: a defect is recorded */
     bool *unknown_call;            /* per call: given a handle, undescribed */
-} analysis;
+} ownership_run;
 
 /* ---- Sets of variables ----------------------------------------------------- */
 
@@ -276,22 +276,22 @@ static bool bit_alone(const uint64_t *bits, uint32_t words, ll_index index)
 
 /* ---- State access ----------------------------------------------------------- */
 
-static uint64_t *aliases_of(const analysis *a, unsigned char *state, uint32_t site)
+static uint64_t *aliases_of(const ownership_run *run, unsigned char *state, uint32_t site)
 {
-    return (uint64_t *)(state + a->alias_offset) + (size_t)site * a->words;
+    return (uint64_t *)(state + run->alias_offset) + (size_t)site * run->words;
 }
 
-static uint64_t *deciders_of(const analysis *a, unsigned char *state, uint32_t site)
+static uint64_t *deciders_of(const ownership_run *run, unsigned char *state, uint32_t site)
 {
-    return (uint64_t *)(state + a->decider_offset) + (size_t)site * a->words;
+    return (uint64_t *)(state + run->decider_offset) + (size_t)site * run->words;
 }
 
 /* The fact kept about a variable, or NULL when none is kept. */
-static value_set *fact_of(const analysis *a, unsigned char *state, ll_index variable)
+static value_set *fact_of(const ownership_run *run, unsigned char *state, ll_index variable)
 {
-    if (variable == LL_NONE || a->fact_slot[variable] == LL_NONE)
+    if (variable == LL_NONE || run->fact_slot[variable] == LL_NONE)
         return NULL;
-    return (value_set *)(state + a->fact_offset) + a->fact_slot[variable];
+    return (value_set *)(state + run->fact_offset) + run->fact_slot[variable];
 }
 
 static bool is_held(unsigned char status)
@@ -299,43 +299,44 @@ static bool is_held(unsigned char status)
     return status == STATUS_MAYBE || status == STATUS_OWNED || status == STATUS_JOINING;
 }
 
-static void set_status(const analysis *a, unsigned char *state, uint32_t site,
+static void set_status(const ownership_run *run, unsigned char *state, uint32_t site,
                        enum site_status status)
 {
     state[site] = (unsigned char)status;
     if (!is_held(state[site])) {
-        memset(aliases_of(a, state, site), 0, a->words * sizeof(uint64_t));
-        memset(deciders_of(a, state, site), 0, a->words * sizeof(uint64_t));
+        memset(aliases_of(run, state, site), 0, run->words * sizeof(uint64_t));
+        memset(deciders_of(run, state, site), 0, run->words * sizeof(uint64_t));
     }
 }
 
 /* A branch decided a MAYBE or JOINING handle: no test decides it again. */
-static void settle(const analysis *a, unsigned char *state, uint32_t site, enum site_status status)
+static void settle(const ownership_run *run, unsigned char *state, uint32_t site,
+                   enum site_status status)
 {
-    set_status(a, state, site, status);
-    memset(deciders_of(a, state, site), 0, a->words * sizeof(uint64_t));
+    set_status(run, state, site, status);
+    memset(deciders_of(run, state, site), 0, run->words * sizeof(uint64_t));
 }
 
 /* Forgets what tests said about a variable. */
-static void forget_fact(const analysis *a, unsigned char *state, ll_index variable)
+static void forget_fact(const ownership_run *run, unsigned char *state, ll_index variable)
 {
-    value_set *fact = fact_of(a, state, variable);
+    value_set *fact = fact_of(run, state, variable);
     if (fact)
         set_universe(fact);
 }
 
 /* An alias to name in a message: a named variable if one holds it. */
-static ll_index best_alias(const analysis *a, unsigned char *state, uint32_t site)
+static ll_index best_alias(const ownership_run *run, unsigned char *state, uint32_t site)
 {
-    const uint64_t *aliases = aliases_of(a, state, site);
+    const uint64_t *aliases = aliases_of(run, state, site);
     ll_index any = LL_NONE;
-    for (ll_index v = 0; v < a->function->variable_count; v++) {
-        if (!bit_test(aliases, v))
+    for (ll_index variable = 0; variable < run->function->variable_count; variable++) {
+        if (!bit_test(aliases, variable))
             continue;
-        if (a->function->variables[v].kind != LL_VARIABLE_TEMPORARY)
-            return v;
+        if (run->function->variables[variable].kind != LL_VARIABLE_TEMPORARY)
+            return variable;
         if (any == LL_NONE)
-            any = v;
+            any = variable;
     }
     return any;
 }
@@ -343,15 +344,15 @@ static ll_index best_alias(const analysis *a, unsigned char *state, uint32_t sit
 /* ---- Defects ------------------------------------------------------------------ */
 
 /* The branch decision of the edge into `child`, if its parent branched. */
-static bool edge_step(const analysis *a, uint32_t child, ll_ownership_step *step)
+static bool edge_step(const ownership_run *run, uint32_t child, ll_ownership_step *step)
 {
-    const node *n = &a->nodes[child];
-    const ll_block *block = &a->function->blocks[a->nodes[n->parent].block];
+    const node *entered = &run->nodes[child];
+    const ll_block *block = &run->function->blocks[run->nodes[entered->parent].block];
     if (block->terminator != LL_TERMINATOR_BRANCH || block->successor_count != 2)
         return false;
     bool known = block->test.relation != LL_RELATION_UNKNOWN && block->test.variable != LL_NONE;
     step->location = block->location;
-    step->taken = n->edge == 0;
+    step->taken = entered->edge == 0;
     step->variable = known ? block->test.variable : LL_NONE;
     step->relation =
         known ? (step->taken ? block->test.relation : relation_negate(block->test.relation))
@@ -361,24 +362,26 @@ static bool edge_step(const analysis *a, uint32_t child, ll_ownership_step *step
 }
 
 /* The node on the path to `at` where the site's latest acquisition ran. */
-static uint32_t acquisition_node(const analysis *a, uint32_t site, cursor at)
+static uint32_t acquisition_node(const ownership_run *run, uint32_t site, cursor at)
 {
-    const struct site *where = &a->sites[site];
-    if (a->nodes[at.node].block == where->block && where->operation < at.operation)
+    const acquisition *where = &run->sites[site];
+    if (run->nodes[at.node].block == where->block && where->operation < at.operation)
         return at.node;
-    uint32_t n = a->nodes[at.node].parent;
-    while (n != NO_NODE && a->nodes[n].block != where->block)
-        n = a->nodes[n].parent;
+    uint32_t n = run->nodes[at.node].parent;
+    while (n != NO_NODE && run->nodes[n].block != where->block)
+        n = run->nodes[n].parent;
     return n == NO_NODE ? 0 : n;
 }
 
 /* Fills the defect's steps: the branch decisions from the acquisition to
  * `at`, keeping the first and the last ones when there are many. */
-static int trace_steps(const analysis *a, uint32_t site, cursor at, ll_ownership_defect *defect)
+static int trace_steps(const ownership_run *run, uint32_t site, cursor at,
+                       ll_ownership_defect *defect)
 {
-    uint32_t start = acquisition_node(a, site, at);
+    uint32_t start = acquisition_node(run, site, at);
     uint32_t length = 0;
-    for (uint32_t n = at.node; n != start && a->nodes[n].parent != NO_NODE; n = a->nodes[n].parent)
+    for (uint32_t n = at.node; n != start && run->nodes[n].parent != NO_NODE;
+         n = run->nodes[n].parent)
         length++;
     if (length == 0)
         return 0;
@@ -387,10 +390,10 @@ static int trace_steps(const analysis *a, uint32_t site, cursor at, ll_ownership
         return -1;
     /* The links run backwards: fill from the end. */
     uint32_t first = length;
-    for (uint32_t n = at.node; n != start && a->nodes[n].parent != NO_NODE;
-         n = a->nodes[n].parent) {
+    for (uint32_t n = at.node; n != start && run->nodes[n].parent != NO_NODE;
+         n = run->nodes[n].parent) {
         ll_ownership_step step;
-        if (edge_step(a, n, &step))
+        if (edge_step(run, n, &step))
             steps[--first] = step;
     }
     uint32_t count = length - first;
@@ -411,55 +414,55 @@ static int trace_steps(const analysis *a, uint32_t site, cursor at, ll_ownership
 }
 
 /* Records the first defect of a site; later ones are ignored. */
-static int record_defect(analysis *a, uint32_t site, enum ll_ownership_defect_kind kind,
+static int record_defect(ownership_run *run, uint32_t site, enum ll_ownership_defect_kind kind,
                          ll_index variable, ll_location location, cursor at)
 {
-    if (a->found[site])
+    if (run->found[site])
         return 0;
-    a->found[site] = true;
-    ll_ownership_defect *defect = &a->defects[site];
+    run->found[site] = true;
+    ll_ownership_defect *defect = &run->defects[site];
     memset(defect, 0, sizeof *defect);
     defect->kind = kind;
-    defect->call = a->sites[site].call;
-    defect->acquire = a->sites[site].acquire;
+    defect->call = run->sites[site].call;
+    defect->acquire = run->sites[site].acquire;
     defect->variable = variable;
     defect->location = location;
     if (kind == LL_OWNERSHIP_DISCARD)
         return 0;
-    return trace_steps(a, site, at, defect);
+    return trace_steps(run, site, at, defect);
 }
 
 /* ---- Transfer ------------------------------------------------------------------ */
 
-static bool is_variable(const analysis *a, ll_index variable)
+static bool is_variable(const ownership_run *run, ll_index variable)
 {
-    return variable < a->function->variable_count;
+    return variable < run->function->variable_count;
 }
 
 /* `variable` receives a new value, copied from `source` (LL_NONE when it
  * is not a copy). A handle it alone held is lost: an overwrite. */
-static int assign_variable(analysis *a, unsigned char *state, ll_index variable, ll_index source,
-                           ll_location location, cursor at)
+static int assign_variable(ownership_run *run, unsigned char *state, ll_index variable,
+                           ll_index source, ll_location location, cursor at)
 {
-    bool copy = source != LL_NONE && is_variable(a, source);
-    for (uint32_t s = 0; s < a->site_count; s++) {
-        if (!is_held(state[s]))
+    bool copy = source != LL_NONE && is_variable(run, source);
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        if (!is_held(state[site]))
             continue;
-        uint64_t *aliases = aliases_of(a, state, s);
-        uint64_t *deciders = deciders_of(a, state, s);
+        uint64_t *aliases = aliases_of(run, state, site);
+        uint64_t *deciders = deciders_of(run, state, site);
         bool copies = copy && bit_test(aliases, source);
-        if (!copies && bit_test(aliases, variable) && bit_alone(aliases, a->words, variable)) {
-            if (record_defect(a, s, LL_OWNERSHIP_OVERWRITE, variable, location, at) < 0)
+        if (!copies && bit_test(aliases, variable) && bit_alone(aliases, run->words, variable)) {
+            if (record_defect(run, site, LL_OWNERSHIP_OVERWRITE, variable, location, at) < 0)
                 return -1;
-            set_status(a, state, s, STATUS_LOST);
+            set_status(run, state, site, STATUS_LOST);
             continue;
         }
         bit_assign(aliases, variable, copies);
         bit_assign(deciders, variable, copy && bit_test(deciders, source));
     }
-    value_set *fact = fact_of(a, state, variable);
+    value_set *fact = fact_of(run, state, variable);
     if (fact) {
-        const value_set *copied = copy ? fact_of(a, state, source) : NULL;
+        const value_set *copied = copy ? fact_of(run, state, source) : NULL;
         if (copied)
             *fact = *copied;
         else
@@ -469,11 +472,11 @@ static int assign_variable(analysis *a, unsigned char *state, ll_index variable,
 }
 
 /* Every handle `variable` holds is no longer ours to follow. */
-static void escape_variable(const analysis *a, unsigned char *state, ll_index variable)
+static void escape_variable(const ownership_run *run, unsigned char *state, ll_index variable)
 {
-    for (uint32_t s = 0; s < a->site_count; s++)
-        if (is_held(state[s]) && bit_test(aliases_of(a, state, s), variable))
-            set_status(a, state, s, STATUS_ESCAPED);
+    for (uint32_t site = 0; site < run->site_count; site++)
+        if (is_held(state[site]) && bit_test(aliases_of(run, state, site), variable))
+            set_status(run, state, site, STATUS_ESCAPED);
 }
 
 static bool releases_type(const ll_release_rule *release, const ll_acquire_rule *acquire)
@@ -488,11 +491,11 @@ static bool releases_type(const ll_release_rule *release, const ll_acquire_rule 
 
 /* Whether a local is only ever assigned `constant` (a deadline variable
  * holding the forever value). Parameters are not traced. */
-static bool always_assigned(const analysis *a, ll_index variable, int64_t constant)
+static bool always_assigned(const ownership_run *run, ll_index variable, int64_t constant)
 {
-    const ll_function *function = a->function;
-    if (!is_variable(a, variable) || function->variables[variable].kind == LL_VARIABLE_PARAMETER ||
-        a->address_taken[variable])
+    const ll_function *function = run->function;
+    if (!is_variable(run, variable) ||
+        function->variables[variable].kind == LL_VARIABLE_PARAMETER || run->address_taken[variable])
         return false;
     bool assigned = false;
     for (uint32_t b = 0; b < function->block_count; b++) {
@@ -513,7 +516,8 @@ static bool always_assigned(const analysis *a, ll_index variable, int64_t consta
 
 /* Whether a join waits without a deadline: then it releases on every path
  * (a join that has no deadline argument waits until the task ends). */
-static bool joins_forever(const analysis *a, const ll_call *call, const ll_function_rule *rule)
+static bool joins_forever(const ownership_run *run, const ll_call *call,
+                          const ll_function_rule *rule)
 {
     const ll_suspend_rule *suspend = rule->suspend;
     if (!suspend || suspend->deadline == 0)
@@ -524,52 +528,52 @@ static bool joins_forever(const analysis *a, const ll_call *call, const ll_funct
     if (deadline->kind == LL_VALUE_CONSTANT)
         return deadline->constant == suspend->forever;
     if (deadline->kind == LL_VALUE_VARIABLE)
-        return always_assigned(a, deadline->variable, suspend->forever);
+        return always_assigned(run, deadline->variable, suspend->forever);
     return false;
 }
 
 /* The handle of site `s` is argument `position` (counting from 1) of the
  * call of `operation`, as a variable or as its address. */
-static void pass_handle(analysis *a, unsigned char *state, uint32_t s,
+static void pass_handle(ownership_run *run, unsigned char *state, uint32_t site,
                         const ll_operation *operation, uint32_t position, enum ll_value_kind kind)
 {
-    const ll_call *call = &a->function->calls[operation->call];
-    const ll_function_rule *rule = a->rules[operation->call];
+    const ll_call *call = &run->function->calls[operation->call];
+    const ll_function_rule *rule = run->rules[operation->call];
     uint32_t bit = position <= 32 ? 1u << (position - 1) : 0;
     if (!rule) {
         /* A user or unknown function: it may release or keep the handle. */
-        a->unknown_call[operation->call] = true;
-        set_status(a, state, s, STATUS_ESCAPED);
+        run->unknown_call[operation->call] = true;
+        set_status(run, state, site, STATUS_ESCAPED);
     } else if ((rule->roles & LL_ROLE_JOIN) && rule->handle == position) {
-        if (joins_forever(a, call, rule))
-            set_status(a, state, s, STATUS_RELEASED);
+        if (joins_forever(run, call, rule))
+            set_status(run, state, site, STATUS_RELEASED);
         else if (operation->target != LL_NONE)
-            a->joined[s] = true; /* its result decides, once assigned */
+            run->joined[site] = true; /* its result decides, once assigned */
     } else if (rule->release && rule->release->argument == position &&
-               releases_type(rule->release, a->sites[s].acquire)) {
-        set_status(a, state, s, STATUS_RELEASED);
+               releases_type(rule->release, run->sites[site].acquire)) {
+        set_status(run, state, site, STATUS_RELEASED);
     } else if (rule->takes_mask & bit) {
-        set_status(a, state, s, STATUS_ESCAPED);
+        set_status(run, state, site, STATUS_ESCAPED);
     } else if (kind == LL_VALUE_ADDRESS) {
         /* A described function given &handle may change the variable. */
-        set_status(a, state, s, STATUS_ESCAPED);
+        set_status(run, state, site, STATUS_ESCAPED);
     }
     /* Otherwise the function borrows the handle. */
 }
 
 /* The acquiring call of site `s` ran: a new handle, held by its target or
  * by the variable whose address it was given. */
-static int acquire_handle(analysis *a, unsigned char *state, uint32_t s,
+static int acquire_handle(ownership_run *run, unsigned char *state, uint32_t site,
                           const ll_operation *operation, cursor at)
 {
-    const ll_call *call = &a->function->calls[operation->call];
-    const ll_acquire_rule *acquire = a->sites[s].acquire;
+    const ll_call *call = &run->function->calls[operation->call];
+    const ll_acquire_rule *acquire = run->sites[site].acquire;
     ll_index holder = LL_NONE, decider = LL_NONE;
     if (acquire->place == LL_HANDLE_RETURN) {
         if (operation->target == LL_NONE) {
             if (call->result_use == LL_RESULT_USED)
                 return 0; /* used in a way the CFG does not show */
-            return record_defect(a, s, LL_OWNERSHIP_DISCARD, LL_NONE, call->location, at);
+            return record_defect(run, site, LL_OWNERSHIP_DISCARD, LL_NONE, call->location, at);
         }
         holder = operation->target;
     } else {
@@ -579,89 +583,89 @@ static int acquire_handle(analysis *a, unsigned char *state, uint32_t s,
             return 0;
         const ll_value *argument = &call->arguments[acquire->argument - 1];
         bool through = argument->kind == LL_VALUE_ADDRESS;
-        if (!is_variable(a, argument->variable) ||
+        if (!is_variable(run, argument->variable) ||
             !(through ||
               (acquire->place == LL_HANDLE_ARGUMENT && argument->kind == LL_VALUE_VARIABLE)))
             return 0;
         holder = argument->variable;
         if (acquire->place == LL_HANDLE_OUT &&
-            assign_variable(a, state, holder, LL_NONE, operation->location, at) < 0)
+            assign_variable(run, state, holder, LL_NONE, operation->location, at) < 0)
             return -1;
     }
-    if (!is_variable(a, holder))
+    if (!is_variable(run, holder))
         return 0;
     if (acquire->failure == LL_FAILURE_NULL || acquire->failure == LL_FAILURE_NEGATIVE)
         decider = holder;
     else if (acquire->failure == LL_FAILURE_NONZERO_RETURN)
         decider = operation->target;
     /* An earlier handle of this site still held by other variables (a
-       previous iteration's) is no longer followed: one slot per site. */
-    set_status(a, state, s, STATUS_NONE);
-    state[s] = acquire->failure == LL_FAILURE_NONE ? STATUS_OWNED : STATUS_MAYBE;
-    bit_assign(aliases_of(a, state, s), holder, true);
-    if (is_variable(a, decider))
-        bit_assign(deciders_of(a, state, s), decider, true);
+       previous iteration'site) is no longer followed: one slot per site. */
+    set_status(run, state, site, STATUS_NONE);
+    state[site] = acquire->failure == LL_FAILURE_NONE ? STATUS_OWNED : STATUS_MAYBE;
+    bit_assign(aliases_of(run, state, site), holder, true);
+    if (is_variable(run, decider))
+        bit_assign(deciders_of(run, state, site), decider, true);
     return 0;
 }
 
-static int transfer_call(analysis *a, unsigned char *state, const ll_operation *operation,
+static int transfer_call(ownership_run *run, unsigned char *state, const ll_operation *operation,
                          cursor at)
 {
-    const ll_call *call = &a->function->calls[operation->call];
-    ll_index acquiring = a->site_of_call[operation->call];
-    const ll_acquire_rule *acquire = acquiring != LL_NONE ? a->sites[acquiring].acquire : NULL;
+    const ll_call *call = &run->function->calls[operation->call];
+    ll_index acquiring = run->site_of_call[operation->call];
+    const ll_acquire_rule *acquire = acquiring != LL_NONE ? run->sites[acquiring].acquire : NULL;
 
-    memset(a->joined, 0, a->site_count * sizeof *a->joined);
+    memset(run->joined, 0, run->site_count * sizeof *run->joined);
     for (uint32_t i = 0; i < call->argument_count; i++) {
         const ll_value *argument = &call->arguments[i];
         if ((argument->kind != LL_VALUE_VARIABLE && argument->kind != LL_VALUE_ADDRESS) ||
-            !is_variable(a, argument->variable))
+            !is_variable(run, argument->variable))
             continue;
         if (argument->kind == LL_VALUE_ADDRESS)
-            forget_fact(a, state, argument->variable); /* the callee may write it */
+            forget_fact(run, state, argument->variable); /* the callee may write it */
         if (acquire && acquire->place != LL_HANDLE_RETURN && acquire->argument == i + 1)
             continue; /* the handle being acquired */
-        for (uint32_t s = 0; s < a->site_count; s++)
-            if (is_held(state[s]) && bit_test(aliases_of(a, state, s), argument->variable))
-                pass_handle(a, state, s, operation, i + 1, argument->kind);
+        for (uint32_t site = 0; site < run->site_count; site++)
+            if (is_held(state[site]) && bit_test(aliases_of(run, state, site), argument->variable))
+                pass_handle(run, state, site, operation, i + 1, argument->kind);
     }
-    if (operation->target != LL_NONE && is_variable(a, operation->target)) {
-        if (assign_variable(a, state, operation->target, LL_NONE, operation->location, at) < 0)
+    if (operation->target != LL_NONE && is_variable(run, operation->target)) {
+        if (assign_variable(run, state, operation->target, LL_NONE, operation->location, at) < 0)
             return -1;
-        for (uint32_t s = 0; s < a->site_count; s++) {
-            if (!a->joined[s] || !is_held(state[s]))
+        for (uint32_t site = 0; site < run->site_count; site++) {
+            if (!run->joined[site] || !is_held(state[site]))
                 continue;
-            state[s] = STATUS_JOINING;
-            memset(deciders_of(a, state, s), 0, a->words * sizeof(uint64_t));
-            bit_assign(deciders_of(a, state, s), operation->target, true);
+            state[site] = STATUS_JOINING;
+            memset(deciders_of(run, state, site), 0, run->words * sizeof(uint64_t));
+            bit_assign(deciders_of(run, state, site), operation->target, true);
         }
     }
-    return acquire ? acquire_handle(a, state, acquiring, operation, at) : 0;
+    return acquire ? acquire_handle(run, state, acquiring, operation, at) : 0;
 }
 
-static int transfer_operation(analysis *a, unsigned char *state, const ll_operation *operation,
-                              cursor at)
+static int transfer_operation(ownership_run *run, unsigned char *state,
+                              const ll_operation *operation, cursor at)
 {
     const ll_value *value = &operation->value;
     bool named = (value->kind == LL_VALUE_VARIABLE || value->kind == LL_VALUE_ADDRESS) &&
-                 is_variable(a, value->variable);
+                 is_variable(run, value->variable);
     switch (operation->kind) {
     case LL_OPERATION_CALL:
-        if (operation->call >= a->function->call_count)
+        if (operation->call >= run->function->call_count)
             return 0;
-        return transfer_call(a, state, operation, at);
+        return transfer_call(run, state, operation, at);
     case LL_OPERATION_ASSIGN: {
         if (named && value->kind == LL_VALUE_ADDRESS) {
             /* A pointer to the handle's variable: it can change behind us. */
-            escape_variable(a, state, value->variable);
-            forget_fact(a, state, value->variable);
+            escape_variable(run, state, value->variable);
+            forget_fact(run, state, value->variable);
         }
-        if (!is_variable(a, operation->target))
+        if (!is_variable(run, operation->target))
             return 0;
         ll_index source = named && value->kind == LL_VALUE_VARIABLE ? value->variable : LL_NONE;
-        if (assign_variable(a, state, operation->target, source, operation->location, at) < 0)
+        if (assign_variable(run, state, operation->target, source, operation->location, at) < 0)
             return -1;
-        value_set *fact = fact_of(a, state, operation->target);
+        value_set *fact = fact_of(run, state, operation->target);
         if (fact && (value->kind == LL_VALUE_CONSTANT || value->kind == LL_VALUE_NULL)) {
             int64_t constant = value->kind == LL_VALUE_CONSTANT ? value->constant : 0;
             set_clear(fact);
@@ -671,14 +675,14 @@ static int transfer_operation(analysis *a, unsigned char *state, const ll_operat
     }
     case LL_OPERATION_STORE:
         if (named) {
-            escape_variable(a, state, value->variable);
+            escape_variable(run, state, value->variable);
             if (value->kind == LL_VALUE_ADDRESS)
-                forget_fact(a, state, value->variable);
+                forget_fact(run, state, value->variable);
         }
         return 0;
     case LL_OPERATION_USE:
         if (named && value->kind == LL_VALUE_ADDRESS)
-            forget_fact(a, state, value->variable);
+            forget_fact(run, state, value->variable);
         return 0;
     }
     return 0;
@@ -708,14 +712,14 @@ static bool failure_test(const ll_acquire_rule *acquire, enum ll_relation *relat
 
 /* Whether `known`, the values an alias of an owned handle can have on a
  * path, contradicts owning it (it is NULL, or a failed fd). */
-static bool contradicts_owned(const analysis *a, const ll_acquire_rule *acquire, ll_index variable,
-                              const value_set *known)
+static bool contradicts_owned(const ownership_run *run, const ll_acquire_rule *acquire,
+                              ll_index variable, const value_set *known)
 {
     enum ll_relation relation = LL_RELATION_EQUAL;
     int64_t constant = 0;
     if (acquire->failure == LL_FAILURE_NEGATIVE)
         relation = LL_RELATION_LESS;
-    else if (acquire->failure != LL_FAILURE_NULL && !a->function->variables[variable].is_pointer)
+    else if (acquire->failure != LL_FAILURE_NULL && !run->function->variables[variable].is_pointer)
         return false;
     return set_within(known, relation, constant);
 }
@@ -723,37 +727,37 @@ static bool contradicts_owned(const analysis *a, const ll_acquire_rule *acquire,
 /* Applies `variable relation constant` (what holds on one side of a
  * branch) to a state: resolves the handles it decides and narrows what is
  * known about the variable. False when the side cannot be taken. */
-static bool decide(const analysis *a, unsigned char *state, ll_index variable,
+static bool decide(const ownership_run *run, unsigned char *state, ll_index variable,
                    enum ll_relation relation, int64_t constant)
 {
     value_set holds, known;
     set_of_relation(&holds, relation, constant);
-    value_set *fact = fact_of(a, state, variable);
+    value_set *fact = fact_of(run, state, variable);
     if (fact)
         set_intersect(&known, fact, &holds);
     else
         known = holds;
     if (known.count == 0)
         return false;
-    for (uint32_t s = 0; s < a->site_count; s++) {
-        if (!is_held(state[s]))
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        if (!is_held(state[site]))
             continue;
-        const ll_acquire_rule *acquire = a->sites[s].acquire;
-        if (state[s] == STATUS_OWNED && bit_test(aliases_of(a, state, s), variable) &&
-            contradicts_owned(a, acquire, variable, &known))
+        const ll_acquire_rule *acquire = run->sites[site].acquire;
+        if (state[site] == STATUS_OWNED && bit_test(aliases_of(run, state, site), variable) &&
+            contradicts_owned(run, acquire, variable, &known))
             return false;
-        if (!bit_test(deciders_of(a, state, s), variable))
+        if (!bit_test(deciders_of(run, state, site), variable))
             continue;
-        bool maybe = state[s] == STATUS_MAYBE;
+        bool maybe = state[site] == STATUS_MAYBE;
         enum ll_relation failure = LL_RELATION_NOT_EQUAL; /* a join failed */
         int64_t value = 0;
-        if ((!maybe && state[s] != STATUS_JOINING) ||
+        if ((!maybe && state[site] != STATUS_JOINING) ||
             (maybe && !failure_test(acquire, &failure, &value)))
             continue;
         if (set_within(&known, failure, value))
-            settle(a, state, s, maybe ? STATUS_NONE : STATUS_OWNED);
+            settle(run, state, site, maybe ? STATUS_NONE : STATUS_OWNED);
         else if (set_outside(&known, failure, value))
-            settle(a, state, s, maybe ? STATUS_OWNED : STATUS_RELEASED);
+            settle(run, state, site, maybe ? STATUS_OWNED : STATUS_RELEASED);
     }
     if (fact)
         *fact = known;
@@ -762,201 +766,203 @@ static bool decide(const analysis *a, unsigned char *state, ll_index variable,
 
 /* ---- Exploration ----------------------------------------------------------------- */
 
-static unsigned char *state_of_node(const analysis *a, uint32_t n)
+static unsigned char *state_of_node(const ownership_run *run, uint32_t n)
 {
-    return a->states + (size_t)n * a->state_size;
+    return run->states + (size_t)n * run->state_size;
 }
 
 /* Forgets, at the entry of `block`, what no later test can read: facts and
  * deciders of variables assigned before any test of them. Fewer distinct
  * states, same answers. */
-static void prune(const analysis *a, unsigned char *state, ll_index block)
+static void prune(const ownership_run *run, unsigned char *state, ll_index block)
 {
-    const uint64_t *live = a->live + (size_t)block * a->words;
-    for (ll_index v = 0; v < a->function->variable_count; v++) {
-        if (bit_test(live, v))
+    const uint64_t *live = run->live + (size_t)block * run->words;
+    for (ll_index variable = 0; variable < run->function->variable_count; variable++) {
+        if (bit_test(live, variable))
             continue;
-        forget_fact(a, state, v);
-        for (uint32_t s = 0; s < a->site_count; s++)
-            bit_assign(deciders_of(a, state, s), v, false);
+        forget_fact(run, state, variable);
+        for (uint32_t site = 0; site < run->site_count; site++)
+            bit_assign(deciders_of(run, state, site), variable, false);
     }
-    for (uint32_t s = 0; s < a->site_count; s++) {
-        if (state[s] != STATUS_JOINING)
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        if (state[site] != STATUS_JOINING)
             continue;
-        const uint64_t *deciders = deciders_of(a, state, s);
+        const uint64_t *deciders = deciders_of(run, state, site);
         bool undecided = true;
-        for (uint32_t w = 0; w < a->words; w++)
+        for (uint32_t w = 0; w < run->words; w++)
             undecided = undecided && deciders[w] == 0;
         if (undecided)
-            state[s] = STATUS_OWNED; /* nothing will test the join's result */
+            state[site] = STATUS_OWNED; /* nothing will test the join's result */
     }
 }
 
-static int grow_nodes(analysis *a)
+static int grow_nodes(ownership_run *run)
 {
-    uint32_t capacity = a->node_capacity ? a->node_capacity * 2 : 64;
-    node *nodes = realloc(a->nodes, capacity * sizeof *nodes);
+    uint32_t capacity = run->node_capacity ? run->node_capacity * 2 : 64;
+    node *nodes = realloc(run->nodes, capacity * sizeof *nodes);
     if (!nodes)
         return -1;
-    a->nodes = nodes;
-    unsigned char *states = realloc(a->states, (size_t)capacity * a->state_size);
+    run->nodes = nodes;
+    unsigned char *states = realloc(run->states, (size_t)capacity * run->state_size);
     if (!states)
         return -1;
-    a->states = states;
-    a->node_capacity = capacity;
+    run->states = states;
+    run->node_capacity = capacity;
     return 0;
 }
 
 /* Adds the pair (block, state) reached from node `parent` through its
  * successor `edge`, unless it was seen. */
-static int push(analysis *a, unsigned char *state, uint32_t parent, uint32_t edge, ll_index block)
+static int push(ownership_run *run, unsigned char *state, uint32_t parent, uint32_t edge,
+                ll_index block)
 {
-    if (block >= a->function->block_count)
+    if (block >= run->function->block_count)
         return 0;
-    prune(a, state, block);
-    uint32_t *seen = a->block_nodes + (size_t)block * a->state_limit;
-    uint32_t count = a->block_node_count[block];
+    prune(run, state, block);
+    uint32_t *seen = run->block_nodes + (size_t)block * run->state_limit;
+    uint32_t count = run->block_node_count[block];
     for (uint32_t i = 0; i < count; i++)
-        if (memcmp(state_of_node(a, seen[i]), state, a->state_size) == 0)
+        if (memcmp(state_of_node(run, seen[i]), state, run->state_size) == 0)
             return 0;
-    if (count == a->state_limit) {
-        a->gave_up = true;
+    if (count == run->state_limit) {
+        run->gave_up = true;
         return 0;
     }
-    if (a->node_count == a->node_capacity && grow_nodes(a) < 0)
+    if (run->node_count == run->node_capacity && grow_nodes(run) < 0)
         return -1;
-    uint32_t n = a->node_count++;
-    a->nodes[n] = (node){block, parent, edge};
-    memcpy(state_of_node(a, n), state, a->state_size);
+    uint32_t n = run->node_count++;
+    run->nodes[n] = (node){block, parent, edge};
+    memcpy(state_of_node(run, n), state, run->state_size);
     seen[count] = n;
-    a->block_node_count[block] = count + 1;
+    run->block_node_count[block] = count + 1;
     return 0;
 }
 
 /* A `return`: handles still held and not returned are leaked. */
-static int transfer_return(analysis *a, unsigned char *state, const ll_block *block, cursor at)
+static int transfer_return(ownership_run *run, unsigned char *state, const ll_block *block,
+                           cursor at)
 {
     const ll_value *returned = &block->returned;
     bool named = (returned->kind == LL_VALUE_VARIABLE || returned->kind == LL_VALUE_ADDRESS) &&
-                 is_variable(a, returned->variable);
-    for (uint32_t s = 0; s < a->site_count; s++) {
-        if (!is_held(state[s]))
+                 is_variable(run, returned->variable);
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        if (!is_held(state[site]))
             continue;
-        if (named && bit_test(aliases_of(a, state, s), returned->variable))
+        if (named && bit_test(aliases_of(run, state, site), returned->variable))
             continue; /* the caller owns it now */
-        if (record_defect(a, s, LL_OWNERSHIP_LEAK, best_alias(a, state, s), block->location, at) <
-            0)
+        if (record_defect(run, site, LL_OWNERSHIP_LEAK, best_alias(run, state, site),
+                          block->location, at) < 0)
             return -1;
     }
     return 0;
 }
 
-static int transfer_branch(analysis *a, const unsigned char *state, uint32_t parent,
+static int transfer_branch(ownership_run *run, const unsigned char *state, uint32_t parent,
                            const ll_block *block)
 {
     const ll_test *test = &block->test;
-    bool known = test->relation != LL_RELATION_UNKNOWN && is_variable(a, test->variable);
+    bool known = test->relation != LL_RELATION_UNKNOWN && is_variable(run, test->variable);
     for (uint32_t edge = 0; edge < 2; edge++) {
-        memcpy(a->side, state, a->state_size);
+        memcpy(run->side, state, run->state_size);
         if (known) {
             enum ll_relation relation =
                 edge == 0 ? test->relation : relation_negate(test->relation);
-            if (!decide(a, a->side, test->variable, relation, test->constant))
+            if (!decide(run, run->side, test->variable, relation, test->constant))
                 continue; /* contradicts an earlier test on this path */
         }
-        if (push(a, a->side, parent, edge, block->successors[edge]) < 0)
+        if (push(run, run->side, parent, edge, block->successors[edge]) < 0)
             return -1;
     }
     return 0;
 }
 
-static int process(analysis *a, uint32_t n)
+static int process(ownership_run *run, uint32_t n)
 {
-    const ll_block *block = &a->function->blocks[a->nodes[n].block];
-    memcpy(a->current, state_of_node(a, n), a->state_size);
+    const ll_block *block = &run->function->blocks[run->nodes[n].block];
+    memcpy(run->current, state_of_node(run, n), run->state_size);
     cursor at = {n, 0};
     for (; at.operation < block->operation_count; at.operation++)
-        if (transfer_operation(a, a->current, &block->operations[at.operation], at) < 0)
+        if (transfer_operation(run, run->current, &block->operations[at.operation], at) < 0)
             return -1;
     switch (block->terminator) {
     case LL_TERMINATOR_NORETURN:
         return 0; /* exit(), abort(): the program ends, nothing leaks */
     case LL_TERMINATOR_RETURN:
-        return transfer_return(a, a->current, block, at);
+        return transfer_return(run, run->current, block, at);
     case LL_TERMINATOR_BRANCH:
         if (block->successor_count == 2)
-            return transfer_branch(a, a->current, n, block);
+            return transfer_branch(run, run->current, n, block);
         break;
     case LL_TERMINATOR_JUMP:
     case LL_TERMINATOR_SWITCH:
         break;
     }
     if (block->successor_count == 0) /* falls off the end of the function */
-        return transfer_return(a, a->current, block, at);
+        return transfer_return(run, run->current, block, at);
     for (uint32_t edge = 0; edge < block->successor_count; edge++) {
-        memcpy(a->side, a->current, a->state_size);
-        if (push(a, a->side, n, edge, block->successors[edge]) < 0)
+        memcpy(run->side, run->current, run->state_size);
+        if (push(run, run->side, n, edge, block->successors[edge]) < 0)
             return -1;
     }
     return 0;
 }
 
-static int explore(analysis *a)
+static int explore(ownership_run *run)
 {
-    unsigned char *entry = a->current;
-    memset(entry, 0, a->state_size);
-    for (uint32_t slot = 0; slot < a->fact_count; slot++)
-        set_universe((value_set *)(entry + a->fact_offset) + slot);
-    if (push(a, entry, NO_NODE, 0, 0) < 0)
+    unsigned char *entry = run->current;
+    memset(entry, 0, run->state_size);
+    for (uint32_t slot = 0; slot < run->fact_count; slot++)
+        set_universe((value_set *)(entry + run->fact_offset) + slot);
+    if (push(run, entry, NO_NODE, 0, 0) < 0)
         return -1;
     /* Breadth first: the first defect found for a site has a short path. */
-    for (uint32_t n = 0; n < a->node_count && !a->gave_up; n++)
-        if (process(a, n) < 0)
+    for (uint32_t n = 0; n < run->node_count && !run->gave_up; n++)
+        if (process(run, n) < 0)
             return -1;
     return 0;
 }
 
 /* ---- Preparation ------------------------------------------------------------------ */
 
-static void mark_address(analysis *a, const ll_value *value)
+static void mark_address(ownership_run *run, const ll_value *value)
 {
-    if (value->kind == LL_VALUE_ADDRESS && is_variable(a, value->variable))
-        a->address_taken[value->variable] = true;
+    if (value->kind == LL_VALUE_ADDRESS && is_variable(run, value->variable))
+        run->address_taken[value->variable] = true;
 }
 
 /* The rule of every call, the followed acquiring calls, and the variables
  * whose address is taken (they can change behind the analysis's back). */
-static int find_sites(analysis *a, ll_packs *packs)
+static int find_sites(ownership_run *run, ll_packs *packs)
 {
-    const ll_function *function = a->function;
+    const ll_function *function = run->function;
     for (ll_index c = 0; c < function->call_count; c++) {
         const ll_call *call = &function->calls[c];
-        a->site_of_call[c] = LL_NONE;
+        run->site_of_call[c] = LL_NONE;
         if (call->callee_kind == LL_CALLEE_DIRECT && call->callee_name)
-            a->rules[c] = ll_packs_lookup(packs, call->callee_name);
+            run->rules[c] = ll_packs_lookup(packs, call->callee_name);
         for (uint32_t i = 0; i < call->argument_count; i++)
-            mark_address(a, &call->arguments[i]);
+            mark_address(run, &call->arguments[i]);
     }
     for (ll_index b = 0; b < function->block_count; b++) {
         const ll_block *block = &function->blocks[b];
-        mark_address(a, &block->returned);
+        mark_address(run, &block->returned);
         for (uint32_t o = 0; o < block->operation_count; o++) {
             const ll_operation *operation = &block->operations[o];
-            mark_address(a, &operation->value);
+            mark_address(run, &operation->value);
             if (operation->kind != LL_OPERATION_CALL || operation->call >= function->call_count ||
-                a->site_of_call[operation->call] != LL_NONE)
+                run->site_of_call[operation->call] != LL_NONE)
                 continue;
-            const ll_function_rule *rule = a->rules[operation->call];
+            const ll_function_rule *rule = run->rules[operation->call];
             const ll_acquire_rule *acquire = rule ? rule->acquire : NULL;
             if (!acquire || acquire->place == LL_HANDLE_NONE || acquire->kind >= 32 ||
-                !(a->kinds & LL_OWNERSHIP_KIND(acquire->kind)))
+                !(run->kinds & LL_OWNERSHIP_KIND(acquire->kind)))
                 continue;
-            site *grown = realloc(a->sites, (a->site_count + 1) * sizeof *grown);
+            acquisition *grown = realloc(run->sites, (run->site_count + 1) * sizeof *grown);
             if (!grown)
                 return -1;
-            a->sites = grown;
-            a->sites[a->site_count] = (site){operation->call, b, o, acquire};
-            a->site_of_call[operation->call] = a->site_count++;
+            run->sites = grown;
+            run->sites[run->site_count] = (acquisition){operation->call, b, o, acquire};
+            run->site_of_call[operation->call] = run->site_count++;
         }
     }
     return 0;
@@ -964,10 +970,10 @@ static int find_sites(analysis *a, ll_packs *packs)
 
 /* Which variables some test may read later, at each block's entry (a
  * backward liveness over tests; a copy passes it on to its source). */
-static int compute_liveness(analysis *a)
+static int compute_liveness(ownership_run *run)
 {
-    const ll_function *function = a->function;
-    size_t bytes = a->words * sizeof(uint64_t);
+    const ll_function *function = run->function;
+    size_t bytes = run->words * sizeof(uint64_t);
     uint64_t *live = malloc(bytes);
     if (!live)
         return -1;
@@ -980,27 +986,28 @@ static int compute_liveness(analysis *a)
             for (uint32_t i = 0; i < block->successor_count; i++) {
                 if (block->successors[i] >= function->block_count)
                     continue;
-                const uint64_t *after = a->live + (size_t)block->successors[i] * a->words;
-                for (uint32_t w = 0; w < a->words; w++)
+                const uint64_t *after = run->live + (size_t)block->successors[i] * run->words;
+                for (uint32_t w = 0; w < run->words; w++)
                     live[w] |= after[w];
             }
             if (block->terminator == LL_TERMINATOR_BRANCH &&
-                block->test.relation != LL_RELATION_UNKNOWN && is_variable(a, block->test.variable))
+                block->test.relation != LL_RELATION_UNKNOWN &&
+                is_variable(run, block->test.variable))
                 bit_assign(live, block->test.variable, true);
             for (uint32_t o = block->operation_count; o-- > 0;) {
                 const ll_operation *operation = &block->operations[o];
                 if ((operation->kind != LL_OPERATION_CALL &&
                      operation->kind != LL_OPERATION_ASSIGN) ||
-                    !is_variable(a, operation->target))
+                    !is_variable(run, operation->target))
                     continue;
                 bool read = bit_test(live, operation->target);
                 bit_assign(live, operation->target, false);
                 if (read && operation->kind == LL_OPERATION_ASSIGN &&
                     operation->value.kind == LL_VALUE_VARIABLE &&
-                    is_variable(a, operation->value.variable))
+                    is_variable(run, operation->value.variable))
                     bit_assign(live, operation->value.variable, true);
             }
-            uint64_t *before = a->live + (size_t)b * a->words;
+            uint64_t *before = run->live + (size_t)b * run->words;
             if (memcmp(before, live, bytes) != 0) {
                 memcpy(before, live, bytes);
                 changed = true;
@@ -1013,111 +1020,112 @@ static int compute_liveness(analysis *a)
 
 /* Facts are kept for variables some branch tests and whose address is
  * not taken. */
-static void assign_fact_slots(analysis *a)
+static void assign_fact_slots(ownership_run *run)
 {
-    const ll_function *function = a->function;
-    for (ll_index v = 0; v < function->variable_count; v++)
-        a->fact_slot[v] = LL_NONE;
+    const ll_function *function = run->function;
+    for (ll_index variable = 0; variable < function->variable_count; variable++)
+        run->fact_slot[variable] = LL_NONE;
     for (ll_index b = 0; b < function->block_count; b++) {
         const ll_test *test = &function->blocks[b].test;
         if (function->blocks[b].terminator != LL_TERMINATOR_BRANCH ||
-            test->relation == LL_RELATION_UNKNOWN || !is_variable(a, test->variable) ||
-            a->address_taken[test->variable] || a->fact_slot[test->variable] != LL_NONE)
+            test->relation == LL_RELATION_UNKNOWN || !is_variable(run, test->variable) ||
+            run->address_taken[test->variable] || run->fact_slot[test->variable] != LL_NONE)
             continue;
-        a->fact_slot[test->variable] = a->fact_count++;
+        run->fact_slot[test->variable] = run->fact_count++;
     }
 }
 
-static int prepare(analysis *a, ll_packs *packs)
+static int prepare(ownership_run *run, ll_packs *packs)
 {
-    const ll_function *function = a->function;
+    const ll_function *function = run->function;
     size_t calls = function->call_count ? function->call_count : 1;
     size_t variables = function->variable_count ? function->variable_count : 1;
-    a->rules = calloc(calls, sizeof *a->rules);
-    a->site_of_call = calloc(calls, sizeof *a->site_of_call);
-    a->unknown_call = calloc(calls, sizeof *a->unknown_call);
-    a->address_taken = calloc(variables, sizeof *a->address_taken);
-    a->fact_slot = calloc(variables, sizeof *a->fact_slot);
-    if (!a->rules || !a->site_of_call || !a->unknown_call || !a->address_taken || !a->fact_slot)
+    run->rules = calloc(calls, sizeof *run->rules);
+    run->site_of_call = calloc(calls, sizeof *run->site_of_call);
+    run->unknown_call = calloc(calls, sizeof *run->unknown_call);
+    run->address_taken = calloc(variables, sizeof *run->address_taken);
+    run->fact_slot = calloc(variables, sizeof *run->fact_slot);
+    if (!run->rules || !run->site_of_call || !run->unknown_call || !run->address_taken ||
+        !run->fact_slot)
         return -1;
-    if (find_sites(a, packs) < 0)
+    if (find_sites(run, packs) < 0)
         return -1;
-    if (a->site_count == 0)
+    if (run->site_count == 0)
         return 0; /* nothing to follow */
 
-    a->words = (function->variable_count + 63) / 64;
-    if (a->words == 0)
-        a->words = 1;
-    a->live = calloc((size_t)function->block_count * a->words, sizeof *a->live);
-    if (!a->live || compute_liveness(a) < 0)
+    run->words = (function->variable_count + 63) / 64;
+    if (run->words == 0)
+        run->words = 1;
+    run->live = calloc((size_t)function->block_count * run->words, sizeof *run->live);
+    if (!run->live || compute_liveness(run) < 0)
         return -1;
-    assign_fact_slots(a);
+    assign_fact_slots(run);
 
-    size_t set_bytes = (size_t)a->site_count * a->words * sizeof(uint64_t);
-    a->alias_offset = (a->site_count + 7) / 8 * 8;
-    a->decider_offset = a->alias_offset + set_bytes;
-    a->fact_offset = a->decider_offset + set_bytes;
-    a->state_size = a->fact_offset + (size_t)a->fact_count * sizeof(value_set);
+    size_t set_bytes = (size_t)run->site_count * run->words * sizeof(uint64_t);
+    run->alias_offset = (run->site_count + 7) / 8 * 8;
+    run->decider_offset = run->alias_offset + set_bytes;
+    run->fact_offset = run->decider_offset + set_bytes;
+    run->state_size = run->fact_offset + (size_t)run->fact_count * sizeof(value_set);
 
-    a->current = malloc(a->state_size);
-    a->side = malloc(a->state_size);
-    a->joined = calloc(a->site_count, sizeof *a->joined);
-    a->found = calloc(a->site_count, sizeof *a->found);
-    a->defects = calloc(a->site_count, sizeof *a->defects);
-    a->block_nodes = malloc((size_t)function->block_count * a->state_limit * sizeof(uint32_t));
-    a->block_node_count = calloc(function->block_count, sizeof *a->block_node_count);
-    if (!a->current || !a->side || !a->joined || !a->found || !a->defects || !a->block_nodes ||
-        !a->block_node_count)
+    run->current = malloc(run->state_size);
+    run->side = malloc(run->state_size);
+    run->joined = calloc(run->site_count, sizeof *run->joined);
+    run->found = calloc(run->site_count, sizeof *run->found);
+    run->defects = calloc(run->site_count, sizeof *run->defects);
+    run->block_nodes = malloc((size_t)function->block_count * run->state_limit * sizeof(uint32_t));
+    run->block_node_count = calloc(function->block_count, sizeof *run->block_node_count);
+    if (!run->current || !run->side || !run->joined || !run->found || !run->defects ||
+        !run->block_nodes || !run->block_node_count)
         return -1;
     return 0;
 }
 
-static void analysis_free(analysis *a)
+static void analysis_free(ownership_run *run)
 {
-    for (uint32_t s = 0; a->found && s < a->site_count; s++)
-        if (a->found[s])
-            free(a->defects[s].steps);
-    free(a->rules);
-    free(a->site_of_call);
-    free(a->unknown_call);
-    free(a->address_taken);
-    free(a->fact_slot);
-    free(a->sites);
-    free(a->live);
-    free(a->current);
-    free(a->side);
-    free(a->joined);
-    free(a->found);
-    free(a->defects);
-    free(a->block_nodes);
-    free(a->block_node_count);
-    free(a->nodes);
-    free(a->states);
+    for (uint32_t site = 0; run->found && site < run->site_count; site++)
+        if (run->found[site])
+            free(run->defects[site].steps);
+    free(run->rules);
+    free(run->site_of_call);
+    free(run->unknown_call);
+    free(run->address_taken);
+    free(run->fact_slot);
+    free(run->sites);
+    free(run->live);
+    free(run->current);
+    free(run->side);
+    free(run->joined);
+    free(run->found);
+    free(run->defects);
+    free(run->block_nodes);
+    free(run->block_node_count);
+    free(run->nodes);
+    free(run->states);
 }
 
 /* Moves the defects (in call order) into the result, unless the analysis
  * gave up: a partial exploration would report paths it did not check. */
-static int collect(analysis *a, ll_ownership_result *result)
+static int collect(ownership_run *run, ll_ownership_result *result)
 {
-    for (ll_index c = 0; c < a->function->call_count; c++)
-        if (a->unknown_call && a->unknown_call[c])
+    for (ll_index c = 0; c < run->function->call_count; c++)
+        if (run->unknown_call && run->unknown_call[c])
             result->unknown_calls++;
-    result->gave_up = a->gave_up;
-    if (a->gave_up || a->site_count == 0)
+    result->gave_up = run->gave_up;
+    if (run->gave_up || run->site_count == 0)
         return 0;
     uint32_t count = 0;
-    for (uint32_t s = 0; s < a->site_count; s++)
-        count += a->found[s];
+    for (uint32_t site = 0; site < run->site_count; site++)
+        count += run->found[site];
     if (count == 0)
         return 0;
     result->defects = calloc(count, sizeof *result->defects);
     if (!result->defects)
         return -1;
-    for (uint32_t s = 0; s < a->site_count; s++) {
-        if (!a->found[s])
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        if (!run->found[site])
             continue;
-        result->defects[result->defect_count++] = a->defects[s];
-        a->found[s] = false; /* the result owns its steps now */
+        result->defects[result->defect_count++] = run->defects[site];
+        run->found[site] = false; /* the result owns its steps now */
     }
     return 0;
 }
@@ -1128,21 +1136,21 @@ int ll_ownership_analyze(const ll_function *function, ll_packs *packs,
     memset(result, 0, sizeof *result);
     if (function->block_count == 0)
         return 0;
-    analysis a;
-    memset(&a, 0, sizeof a);
-    a.function = function;
-    a.kinds = options->kinds;
-    a.state_limit = options->state_limit ? options->state_limit : LL_OWNERSHIP_STATE_LIMIT;
-    if (prepare(&a, packs) < 0)
+    ownership_run run;
+    memset(&run, 0, sizeof run);
+    run.function = function;
+    run.kinds = options->kinds;
+    run.state_limit = options->state_limit ? options->state_limit : LL_OWNERSHIP_STATE_LIMIT;
+    if (prepare(&run, packs) < 0)
         goto fail;
-    if (a.site_count > 0 && explore(&a) < 0)
+    if (run.site_count > 0 && explore(&run) < 0)
         goto fail;
-    if (collect(&a, result) < 0)
+    if (collect(&run, result) < 0)
         goto fail;
-    analysis_free(&a);
+    analysis_free(&run);
     return 0;
 fail:
-    analysis_free(&a);
+    analysis_free(&run);
     ll_ownership_result_free(result);
     return -1;
 }
