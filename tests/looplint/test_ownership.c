@@ -959,6 +959,39 @@ static void test_finite_join_tested_in_place(void **state)
     unbuild(b);
 }
 
+/* if (nest_join(t, 100, NULL) < 0) { nest_cancel(t); nest_join(t,
+ * NEST_FOREVER, NULL); return -1; } return 0;  (also `== -1`, and `!= 0`
+ * without stopping the task, which leaks on the true side only) */
+static void test_join_result_conventions(void **state)
+{
+    const struct {
+        enum ll_relation relation;
+        int64_t constant;
+        bool stops;
+    } tests[] = {{LT, 0, true}, {EQ, -1, true}, {NE, 0, true}, {LT, 0, false}};
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        ll_index spawn, t;
+        builder *b = spawned(&spawn, &t);
+        ll_index joined_result = temporary(b, false);
+        ll_index failed = ll_function_add_block(b->function);
+        ll_index joined = ll_function_add_block(b->function);
+        CALL(b, 2, joined_result, "nest_join", V(t), K(100), NUL);
+        branch(b, 2, joined_result, tests[i].relation, tests[i].constant, failed, joined);
+        if (tests[i].stops) {
+            CALL(b, failed, LL_NONE, "nest_cancel", V(t));
+            CALL(b, failed, LL_NONE, "nest_join", V(t), K(-1), NUL);
+        }
+        ret(b, failed, K(-1));
+        ret(b, joined, K(0));
+        ll_ownership_result result = analyze(*state, b, TASKS);
+        assert_int_equal(result.defect_count, tests[i].stops ? 0 : 1);
+        if (!tests[i].stops)
+            expect_defect(&result, 0, LL_OWNERSHIP_LEAK, spawn, t, line_of(b, failed));
+        ll_ownership_result_free(&result);
+        unbuild(b);
+    }
+}
+
 /* int r; ... r = nest_join(t, 100, NULL) through a temporary copied in the
  * next block, then if (r == 0) return 0; nest_cancel(t); nest_join(t,
  * NEST_FOREVER, NULL); return -1; */
@@ -1355,6 +1388,7 @@ int main(void)
         cmocka_unit_test(test_finite_join_releases_on_success_only),
         cmocka_unit_test(test_cancel_then_forever_join),
         cmocka_unit_test(test_finite_join_tested_in_place),
+        cmocka_unit_test(test_join_result_conventions),
         cmocka_unit_test(test_join_result_copied_before_its_test),
         cmocka_unit_test(test_cancel_alone_leaks),
         cmocka_unit_test(test_spawn_overwritten_in_loop),

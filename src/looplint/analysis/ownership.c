@@ -169,15 +169,6 @@ static bool set_within(const value_set *set, enum ll_relation relation, int64_t 
     return meet.count == 0;
 }
 
-/* Whether no value of `set` satisfies `x relation constant`. */
-static bool set_outside(const value_set *set, enum ll_relation relation, int64_t constant)
-{
-    value_set inside, meet;
-    set_of_relation(&inside, relation, constant);
-    set_intersect(&meet, set, &inside);
-    return meet.count == 0;
-}
-
 /* ---- The analysis ------------------------------------------------------------ */
 
 enum site_status {
@@ -688,21 +679,41 @@ static int transfer_operation(ownership_run *run, unsigned char *state,
     return 0;
 }
 
-/* The test `x relation constant` that means an acquisition failed, for a
- * variable deciding a MAYBE handle; false when it cannot fail. */
-static bool failure_test(const ll_acquire_rule *acquire, enum ll_relation *relation,
-                         int64_t *constant)
+/* How a test of a deciding variable settles a pending handle: the side
+ * failed when every value it allows satisfies `failed`, and succeeded when
+ * every value satisfies `succeeded`; otherwise it stays pending. */
+typedef struct verdict {
+    enum ll_relation failed;
+    int64_t failed_constant;
+    enum ll_relation succeeded;
+    int64_t succeeded_constant;
+} verdict;
+
+/* The verdict for a MAYBE or JOINING handle; false when none applies. */
+static bool verdict_of(unsigned char status, const ll_acquire_rule *acquire, verdict *how)
 {
-    *constant = 0;
+    static const verdict join = {LL_RELATION_NOT_EQUAL, 0, LL_RELATION_NOT_EQUAL, -1};
+    static const verdict null = {LL_RELATION_EQUAL, 0, LL_RELATION_NOT_EQUAL, 0};
+    static const verdict negative = {LL_RELATION_LESS, 0, LL_RELATION_GREATER_EQUAL, 0};
+    static const verdict nonzero = {LL_RELATION_NOT_EQUAL, 0, LL_RELATION_EQUAL, 0};
+    if (status == STATUS_JOINING) {
+        /* Joins return 0 when the task finished, and -1 (or an error
+           number) when they did not: a side without 0 failed, a side
+           without -1 joined - `r != 0`, `r < 0` and `r == -1` all read. */
+        *how = join;
+        return true;
+    }
+    if (status != STATUS_MAYBE)
+        return false;
     switch (acquire->failure) {
     case LL_FAILURE_NULL:
-        *relation = LL_RELATION_EQUAL;
+        *how = null;
         return true;
     case LL_FAILURE_NEGATIVE:
-        *relation = LL_RELATION_LESS;
+        *how = negative;
         return true;
     case LL_FAILURE_NONZERO_RETURN:
-        *relation = LL_RELATION_NOT_EQUAL;
+        *how = nonzero;
         return true;
     case LL_FAILURE_NONE:
         break;
@@ -749,14 +760,12 @@ static bool decide(const ownership_run *run, unsigned char *state, ll_index vari
         if (!bit_test(deciders_of(run, state, site), variable))
             continue;
         bool maybe = state[site] == STATUS_MAYBE;
-        enum ll_relation failure = LL_RELATION_NOT_EQUAL; /* a join failed */
-        int64_t value = 0;
-        if ((!maybe && state[site] != STATUS_JOINING) ||
-            (maybe && !failure_test(acquire, &failure, &value)))
+        verdict how;
+        if (!verdict_of(state[site], acquire, &how))
             continue;
-        if (set_within(&known, failure, value))
+        if (set_within(&known, how.failed, how.failed_constant))
             settle(run, state, site, maybe ? STATUS_NONE : STATUS_OWNED);
-        else if (set_outside(&known, failure, value))
+        else if (set_within(&known, how.succeeded, how.succeeded_constant))
             settle(run, state, site, maybe ? STATUS_OWNED : STATUS_RELEASED);
     }
     if (fact)
