@@ -1132,6 +1132,35 @@ static void test_flags_tested_once_do_not_multiply(void **state)
     unbuild(b);
 }
 
+/* { f = fopen(); if (!f) goto next; fclose(f); } next: ...   eight times:
+ * each handle ends failed or released, which must not make 2^8 states. */
+static void test_sequential_handles_do_not_multiply(void **state)
+{
+    builder *b = build();
+    blocks(b, 1);
+    ll_index at = 0;
+    for (int i = 0; i < 8; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "f%d", i);
+        ll_index f = pointer(b, name);
+        ll_index opened = ll_function_add_block(b->function);
+        ll_index next = ll_function_add_block(b->function);
+        CALL(b, at, f, "fopen", STR, STR);
+        branch(b, at, f, EQ, 0, next, opened);
+        CALL(b, opened, LL_NONE, "fclose", V(f));
+        jump(b, opened, next);
+        at = next;
+    }
+    ret(b, at, K(0));
+    ll_ownership_options options = {.kinds = RESOURCES, .state_limit = 2};
+    ll_ownership_result result;
+    assert_int_equal(ll_ownership_analyze(b->function, *state, &options, &result), 0);
+    assert_false(result.gave_up);
+    assert_int_equal(result.defect_count, 0);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
 /* ---- Notes and names ------------------------------------------------------------------------- */
 
 static void test_notes_show_the_path(void **state)
@@ -1394,6 +1423,7 @@ int main(void)
         cmocka_unit_test(test_spawn_overwritten_in_loop),
         cmocka_unit_test(test_state_explosion_gives_up),
         cmocka_unit_test(test_flags_tested_once_do_not_multiply),
+        cmocka_unit_test(test_sequential_handles_do_not_multiply),
         cmocka_unit_test(test_notes_show_the_path),
         cmocka_unit_test(test_notes_name_a_call_result),
         cmocka_unit_test(test_call_name_as_written),

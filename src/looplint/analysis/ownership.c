@@ -5,11 +5,13 @@
  * the entry. A state says, for every acquiring call of the function (a
  * "site"), where the handle it produced last stands on this path:
  *
- *   NONE      not acquired here, or the acquisition failed on this path
+ *   NONE      not ours: never acquired on this path, failed, released,
+ *             escaped or already reported (which of these makes no
+ *             difference to what follows, and telling them apart would
+ *             multiply the states by two per site)
  *   MAYBE     acquired, but its failure is not excluded yet
  *   OWNED     acquired, and ours to release
  *   JOINING   a join with a finite deadline ran; its result decides
- *   RELEASED / ESCAPED / LOST   no longer ours (LOST: already reported)
  *
  * with the set of variables holding the handle (its aliases) and the set
  * of variables whose test decides a MAYBE or JOINING handle (the handle
@@ -176,9 +178,6 @@ enum site_status {
     STATUS_MAYBE,
     STATUS_OWNED,
     STATUS_JOINING,
-    STATUS_RELEASED,
-    STATUS_ESCAPED,
-    STATUS_LOST,
 };
 
 /* An acquiring call the analysis follows (a "site"). */
@@ -290,21 +289,23 @@ static bool is_held(unsigned char status)
     return status == STATUS_MAYBE || status == STATUS_OWNED || status == STATUS_JOINING;
 }
 
-static void set_status(const ownership_run *run, unsigned char *state, uint32_t site,
-                       enum site_status status)
+/* The handle of `site` is no longer ours (see STATUS_NONE). */
+static void let_go(const ownership_run *run, unsigned char *state, uint32_t site)
 {
-    state[site] = (unsigned char)status;
-    if (!is_held(state[site])) {
-        memset(aliases_of(run, state, site), 0, run->words * sizeof(uint64_t));
-        memset(deciders_of(run, state, site), 0, run->words * sizeof(uint64_t));
-    }
+    state[site] = STATUS_NONE;
+    memset(aliases_of(run, state, site), 0, run->words * sizeof(uint64_t));
+    memset(deciders_of(run, state, site), 0, run->words * sizeof(uint64_t));
 }
 
 /* A branch decided a MAYBE or JOINING handle: no test decides it again. */
 static void settle(const ownership_run *run, unsigned char *state, uint32_t site,
                    enum site_status status)
 {
-    set_status(run, state, site, status);
+    if (status == STATUS_NONE) {
+        let_go(run, state, site);
+        return;
+    }
+    state[site] = (unsigned char)status;
     memset(deciders_of(run, state, site), 0, run->words * sizeof(uint64_t));
 }
 
@@ -445,7 +446,7 @@ static int assign_variable(ownership_run *run, unsigned char *state, ll_index va
         if (!copies && bit_test(aliases, variable) && bit_alone(aliases, run->words, variable)) {
             if (record_defect(run, site, LL_OWNERSHIP_OVERWRITE, variable, location, at) < 0)
                 return -1;
-            set_status(run, state, site, STATUS_LOST);
+            let_go(run, state, site); /* reported: followed no further */
             continue;
         }
         bit_assign(aliases, variable, copies);
@@ -467,7 +468,7 @@ static void escape_variable(const ownership_run *run, unsigned char *state, ll_i
 {
     for (uint32_t site = 0; site < run->site_count; site++)
         if (is_held(state[site]) && bit_test(aliases_of(run, state, site), variable))
-            set_status(run, state, site, STATUS_ESCAPED);
+            let_go(run, state, site);
 }
 
 static bool releases_type(const ll_release_rule *release, const ll_acquire_rule *acquire)
@@ -523,8 +524,10 @@ static bool joins_forever(const ownership_run *run, const ll_call *call,
     return false;
 }
 
-/* The handle of site `s` is argument `position` (counting from 1) of the
- * call of `operation`, as a variable or as its address. */
+/* The handle of `site` is argument `position` (counting from 1) of the
+ * call of `operation`, as a variable or as its address: the callee
+ * releases it (a release, a forever join), takes it, may do either (not
+ * described), or borrows it. */
 static void pass_handle(ownership_run *run, unsigned char *state, uint32_t site,
                         const ll_operation *operation, uint32_t position, enum ll_value_kind kind)
 {
@@ -534,25 +537,25 @@ static void pass_handle(ownership_run *run, unsigned char *state, uint32_t site,
     if (!rule) {
         /* A user or unknown function: it may release or keep the handle. */
         run->unknown_call[operation->call] = true;
-        set_status(run, state, site, STATUS_ESCAPED);
+        let_go(run, state, site);
     } else if ((rule->roles & LL_ROLE_JOIN) && rule->handle == position) {
         if (joins_forever(run, call, rule))
-            set_status(run, state, site, STATUS_RELEASED);
+            let_go(run, state, site); /* joined on every path */
         else if (operation->target != LL_NONE)
             run->joined[site] = true; /* its result decides, once assigned */
     } else if (rule->release && rule->release->argument == position &&
                releases_type(rule->release, run->sites[site].acquire)) {
-        set_status(run, state, site, STATUS_RELEASED);
+        let_go(run, state, site);
     } else if (rule->takes_mask & bit) {
-        set_status(run, state, site, STATUS_ESCAPED);
+        let_go(run, state, site);
     } else if (kind == LL_VALUE_ADDRESS) {
         /* A described function given &handle may change the variable. */
-        set_status(run, state, site, STATUS_ESCAPED);
+        let_go(run, state, site);
     }
     /* Otherwise the function borrows the handle. */
 }
 
-/* The acquiring call of site `s` ran: a new handle, held by its target or
+/* The acquiring call of `site` ran: a new handle, held by its target or
  * by the variable whose address it was given. */
 static int acquire_handle(ownership_run *run, unsigned char *state, uint32_t site,
                           const ll_operation *operation, cursor at)
@@ -591,7 +594,7 @@ static int acquire_handle(ownership_run *run, unsigned char *state, uint32_t sit
         decider = operation->target;
     /* An earlier handle of this site still held by other variables (a
        previous iteration'site) is no longer followed: one slot per site. */
-    set_status(run, state, site, STATUS_NONE);
+    let_go(run, state, site);
     state[site] = acquire->failure == LL_FAILURE_NONE ? STATUS_OWNED : STATUS_MAYBE;
     bit_assign(aliases_of(run, state, site), holder, true);
     if (is_variable(run, decider))
@@ -763,10 +766,11 @@ static bool decide(const ownership_run *run, unsigned char *state, ll_index vari
         verdict how;
         if (!verdict_of(state[site], acquire, &how))
             continue;
+        /* A failed acquisition is not ours; a failed join leaves it ours. */
         if (set_within(&known, how.failed, how.failed_constant))
             settle(run, state, site, maybe ? STATUS_NONE : STATUS_OWNED);
         else if (set_within(&known, how.succeeded, how.succeeded_constant))
-            settle(run, state, site, maybe ? STATUS_OWNED : STATUS_RELEASED);
+            settle(run, state, site, maybe ? STATUS_OWNED : STATUS_NONE);
     }
     if (fact)
         *fact = known;
