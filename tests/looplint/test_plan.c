@@ -314,7 +314,8 @@ static void test_arguments_form(void **state)
     ll_plan_free(&plan);
 }
 
-/* What CMake writes for a file in two targets, plus a second configuration. */
+/* What CMake writes for a file in two targets, plus a second configuration
+ * and an assembly source. */
 static void write_repeated_database(const fixture *f)
 {
     char path[PATH_MAX];
@@ -323,9 +324,10 @@ static void write_repeated_database(const fixture *f)
     write_file(f, "b.c", "int b;\n", path);
     entry(json, sizeof json, f->root, "a.c", "cc -DONE -c a.c", false);
     entry(json, sizeof json, f->root, "b.c", "cc -DONE -c b.c", false);
-    entry(json, sizeof json, f->root, "a.c", "cc -DONE -c a.c", false);  /* duplicate */
-    entry(json, sizeof json, f->root, "a.c", "cc -DTWO -c a.c", false);  /* other config */
-    entry(json, sizeof json, f->root, "./a.c", "cc -DTWO -c a.c", true); /* duplicate */
+    entry(json, sizeof json, f->root, "a.c", "cc -DONE -c a.c", false);          /* duplicate */
+    entry(json, sizeof json, f->root, "a.c", "cc -DTWO -c a.c", false);          /* other config */
+    entry(json, sizeof json, f->root, "./a.c", "cc -DTWO -c a.c", false);        /* duplicate */
+    entry(json, sizeof json, f->root, "switch.S", "cc -DONE -c switch.S", true); /* assembly */
     snprintf(json + strlen(json), sizeof json - strlen(json), "]\n");
     write_file(f, "compile_commands.json", json, path);
 }
@@ -344,6 +346,7 @@ static void test_duplicates_and_other_configs_skipped(void **state)
     assert_string_equal(plan.commands[1].file, at(f, "b.c", expected));
     assert_int_equal(plan.duplicates_skipped, 1);
     assert_int_equal(plan.other_configs_skipped, 2);
+    assert_int_equal(plan.assembly_skipped, 1);
     ll_plan_free(&plan);
 }
 
@@ -362,6 +365,7 @@ static void test_all_configs_kept(void **state)
     assert_string_equal(plan.commands[2].arguments[1], "-DTWO");
     assert_int_equal(plan.duplicates_skipped, 2);
     assert_int_equal(plan.other_configs_skipped, 0);
+    assert_int_equal(plan.assembly_skipped, 1);
     ll_plan_free(&plan);
 }
 

@@ -30,8 +30,9 @@ typedef struct ll_plan {
     char *database_directory; /* where compile_commands.json was found */
     ll_command *commands;
     size_t count;
-    size_t duplicates_skipped; /* identical commands */
+    size_t duplicates_skipped;    /* identical commands */
     size_t other_configs_skipped; /* same file, other flags */
+    size_t assembly_skipped;      /* .s, .S, .sx, .asm: no C to analyse */
 } ll_plan;
 
 /* The directory holding the compilation database for `start` (a directory):

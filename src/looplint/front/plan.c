@@ -12,9 +12,9 @@
  * CMake lists a file once per target that builds it, so a database often
  * holds the same command two to four times: such duplicates are dropped.
  * The same file built with other flags is another configuration of it;
- * the first command wins unless all configurations are asked for. Both
- * are counted for --stats. The database's order is kept, so the plan (and
- * everything numbered after it) is the same on every run.
+ * the first command wins unless all configurations are asked for.
+ * Assembly sources are left out too. All three are counted for --stats. The database's order is
+ * kept, so the plan (and everything numbered after it) is the same on every run.
  */
 #include "front.h"
 #include "internal.h"
@@ -293,6 +293,21 @@ static bool same_command(const ll_command *a, const ll_command *b)
     return true;
 }
 
+/* Assembly sources sit in the database beside the C they are linked with
+ * (a context switch, say); clang would parse them as C and fail. */
+static bool is_assembly(const char *file)
+{
+    static const char *const extensions[] = {".s", ".S", ".sx", ".asm"};
+    const char *dot = strrchr(file, '.');
+    if (!dot || strchr(dot, '/'))
+        return false;
+    for (size_t i = 0; i < sizeof extensions / sizeof extensions[0]; i++) {
+        if (strcmp(dot, extensions[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 enum command_kind { COMMAND_NEW, COMMAND_DUPLICATE, COMMAND_OTHER_CONFIG };
 
 /* How `command` relates to the commands already kept for its file. */
@@ -344,6 +359,12 @@ static int load_command(ll_plan *plan, command_table *table, CXCompileCommand so
     if (!absolute_directory || make_command(command, clang_getCString(file), absolute_directory,
                                             arguments, argument_count) != 0)
         goto done;
+    if (is_assembly(command->file)) {
+        plan->assembly_skipped++;
+        free_command(command);
+        status = 0;
+        goto done;
+    }
     enum command_kind kind = classify(table, plan, command);
     if (kind == COMMAND_DUPLICATE || (kind == COMMAND_OTHER_CONFIG && !all_configs)) {
         if (kind == COMMAND_DUPLICATE)
