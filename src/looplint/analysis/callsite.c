@@ -126,7 +126,8 @@ static void effect(const ll_cancelled *cancelled, const ll_operation *operation,
 
 static void transfer(const ll_cancelled *cancelled, const ll_operation *operation, uint64_t *state)
 {
-    ll_index cancels, assigns;
+    ll_index cancels;
+    ll_index assigns;
     effect(cancelled, operation, &cancels, &assigns);
     if (cancels != LL_NONE)
         set_bit(state, cancels, true);
@@ -261,7 +262,8 @@ bool ll_cancelled_before(const ll_cancelled *cancelled, ll_index call, ll_index 
         const ll_operation *operation = &block->operations[o];
         if (operation->kind == LL_OPERATION_CALL && operation->call == call)
             return on;
-        ll_index cancels, assigns;
+        ll_index cancels;
+        ll_index assigns;
         effect(cancelled, operation, &cancels, &assigns);
         on = (on || cancels == variable) && assigns != variable;
     }

@@ -140,7 +140,8 @@ static int compare_ranges(const void *a, const void *b)
 
 static int number_functions(ll_program *program)
 {
-    size_t total = 0, definitions = 0;
+    size_t total = 0;
+    size_t definitions = 0;
     for (uint32_t u = 0; u < program->unit_count; u++) {
         const ll_unit *unit = program->units[u];
         total += unit->function_count;
@@ -162,7 +163,8 @@ static int number_functions(ll_program *program)
         !program->ranges)
         return -1;
 
-    uint32_t id = 0, local = 0;
+    uint32_t id = 0;
+    uint32_t local = 0;
     for (uint32_t u = 0; u < program->unit_count; u++) {
         const ll_unit *unit = program->units[u];
         program->local_first[u] = local;
@@ -281,7 +283,8 @@ static size_t common_directory_length(const ll_program *program)
     size_t common = directory_length(first);
     for (uint32_t u = 1; u < program->unit_count; u++) {
         const char *path = unit_path(program, u);
-        size_t length = directory_length(path), same = 0;
+        size_t length = directory_length(path);
+        size_t same = 0;
         while (same < common && same < length && path[same] == first[same])
             same++;
         common = same;
@@ -302,7 +305,8 @@ static size_t common_directory_length(const ll_program *program)
 
 static int place_units(ll_program *program)
 {
-    ll_table directories, folders;
+    ll_table directories;
+    ll_table folders;
     int result = -1;
     if (ll_table_init(&directories, program->unit_count) < 0)
         return -1;
@@ -548,7 +552,8 @@ static int compare_locations(ll_location a, ll_location b)
  * entry call, kind): everything here is independent of unit order. */
 static int compare_roots(const void *a, const void *b)
 {
-    const struct root *left = a, *right = b;
+    const struct root *left = a;
+    const struct root *right = b;
     int order = strcmp(left->name, right->name);
     if (!order)
         order = strcmp(left->path, right->path);
@@ -565,15 +570,11 @@ static int compare_roots(const void *a, const void *b)
 
 static bool root_has_context(const struct root *root, uint32_t context)
 {
-    switch (context) {
-    case LL_CONTEXT_LOOP:
-        return true;
-    case LL_CONTEXT_STRICT_IO:
+    if (context == LL_CONTEXT_STRICT_IO)
         return root->strict_io;
-    case LL_CONTEXT_UNBOUNDED:
+    if (context == LL_CONTEXT_UNBOUNDED)
         return root->kind != LL_ENTRY_TIMEOUT_SCOPE;
-    }
-    return false;
+    return true; /* LL_CONTEXT_LOOP: every root */
 }
 
 /* One multi-source breadth-first search: first visit wins, so the link of
@@ -582,7 +583,8 @@ static void propagate(ll_program *program, unsigned bit, uint32_t *queue)
 {
     uint32_t context = 1u << bit;
     struct link *links = program->links[bit];
-    size_t head = 0, tail = 0;
+    size_t head = 0;
+    size_t tail = 0;
     for (uint32_t r = 0; r < program->root_count; r++) {
         uint32_t function = program->roots[r].function;
         if (!root_has_context(&program->roots[r], context) || program->context[function] & context)
@@ -696,7 +698,8 @@ const ll_function *ll_program_function(const ll_program *program, uint32_t id, c
 uint32_t ll_program_function_id(const ll_program *program, const ll_function *function)
 {
     uintptr_t address = (uintptr_t)function;
-    size_t low = 0, high = program->range_count;
+    size_t low = 0;
+    size_t high = program->range_count;
     while (low < high) { /* the first range starting after `function` */
         size_t middle = low + (high - low) / 2;
         if ((uintptr_t)program->ranges[middle].first <= address)
@@ -737,7 +740,8 @@ uint32_t ll_program_callee(const ll_program *program, uint32_t caller, ll_index 
 {
     if (caller >= program->function_count)
         return LL_NONE;
-    uint32_t low = program->edge_first[caller], high = program->edge_first[caller + 1];
+    uint32_t low = program->edge_first[caller];
+    uint32_t high = program->edge_first[caller + 1];
     while (low < high) {
         uint32_t middle = low + (high - low) / 2;
         if (program->edges[middle].call < call)
@@ -836,7 +840,8 @@ int ll_program_chain_notes(const ll_program *program, uint32_t id, uint32_t cont
         chain[i] = at;
     int result = root_note(program, &program->roots[links[chain[0]].via], finding);
     for (size_t i = 1; i <= depth && result == 0; i++) {
-        uint32_t caller = chain[i - 1], callee = chain[i];
+        uint32_t caller = chain[i - 1];
+        uint32_t callee = chain[i];
         const ll_call *call = &program->functions[caller]->calls[links[callee].via];
         result = note(finding, program->units[program->function_unit[caller]], call->location,
                       "'%s' calls '%s' here", function_name(program, caller),
