@@ -435,37 +435,51 @@ static unsigned expansion_offset(CXSourceLocation location)
     return offset;
 }
 
+static bool same_place(CXSourceLocation left, CXSourceLocation right)
+{
+    CXFile left_file = NULL;
+    CXFile right_file = NULL;
+    unsigned left_offset = 0;
+    unsigned right_offset = 0;
+    clang_getExpansionLocation(left, &left_file, NULL, NULL, &left_offset);
+    clang_getExpansionLocation(right, &right_file, NULL, NULL, &right_offset);
+    return left_file && right_file && clang_File_isEqual(left_file, right_file) &&
+           left_offset == right_offset;
+}
+
 /* Where the two `;` of `for (a; b; c)` are. libclang leaves out the parts
  * that are absent, so one or two parts are placed by these; false when
  * the header is not written out (a macro made the loop). */
 static bool find_semicolons(ll_body *body, CXCursor statement, CXCursor loop_body,
                             unsigned offsets[2])
 {
+    CXTranslationUnit translation_unit = body->translation_unit;
     CXSourceRange header = clang_getRange(clang_getRangeStart(clang_getCursorExtent(statement)),
                                           clang_getRangeStart(clang_getCursorExtent(loop_body)));
     CXToken *tokens = NULL;
     unsigned count = 0;
-    clang_tokenize(body->translation_unit, header, &tokens, &count);
+    clang_tokenize(translation_unit, header, &tokens, &count);
     unsigned found = 0;
+    /* The tokens are those written where the loop is: not so when a
+       macro's body holds the loop (they are then the macro's). */
+    bool written_here = count > 0 && same_place(clang_getTokenLocation(translation_unit, tokens[0]),
+                                                clang_getCursorLocation(statement));
     int depth = 0;
-    for (unsigned i = 0; i < count && found < 2; i++) {
-        CXString spelling = clang_getTokenSpelling(body->translation_unit, tokens[i]);
+    for (unsigned i = 1; written_here && i < count && found < 2; i++) {
+        if (clang_getTokenKind(tokens[i]) != CXToken_Punctuation)
+            continue;
+        CXString spelling = clang_getTokenSpelling(translation_unit, tokens[i]);
         const char *text = clang_getCString(spelling);
-        if (!text || (i == 0 && strcmp(text, "for") != 0)) {
-            clang_disposeString(spelling);
-            break;
-        }
-        if (strcmp(text, "(") == 0) {
+        if (strcmp(text, "(") == 0)
             depth++;
-        } else if (strcmp(text, ")") == 0) {
+        else if (strcmp(text, ")") == 0)
             depth--;
-        } else if (strcmp(text, ";") == 0 && depth == 1) {
+        else if (strcmp(text, ";") == 0 && depth == 1)
             offsets[found++] =
-                expansion_offset(clang_getTokenLocation(body->translation_unit, tokens[i]));
-        }
+                expansion_offset(clang_getTokenLocation(translation_unit, tokens[i]));
         clang_disposeString(spelling);
     }
-    clang_disposeTokens(body->translation_unit, tokens, count);
+    clang_disposeTokens(translation_unit, tokens, count);
     return found == 2;
 }
 
