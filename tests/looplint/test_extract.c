@@ -165,6 +165,8 @@ static const char functions_source[] = "#include <stdio.h>\n"
                                        "static int helper(int a, int b) { return a + b; }\n"
                                        "int exported(void) { return helper(1, 2); }\n"
                                        "void off_loop(void) { printf(\"%d\", in_header()); }\n"
+                                       "int wait_forever(void);\n"
+                                       "__attribute__((annotate(\"looplint:takes(1)\")))\n"
                                        "int wait_forever(void);\n";
 
 static void test_functions_found(void **state)
@@ -206,6 +208,7 @@ static void test_functions_found(void **state)
     const ll_function *wait_forever = find_function(unit, "wait_forever", false);
     assert_non_null(wait_forever);
     assert_int_equal(wait_forever->annotations, LL_ANNOTATION_BLOCKING);
+    assert_int_equal(wait_forever->takes_mask, 1u << 0); /* from the redeclaration */
     assert_string_equal(wait_forever->usr, "c:@F@wait_forever");
     assert_int_equal(wait_forever->location.line, 2);
     const ll_function *give = find_function(unit, "give", false);

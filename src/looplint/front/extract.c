@@ -486,14 +486,13 @@ static enum CXChildVisitResult visit_attribute(CXCursor cursor, CXCursor parent,
     return CXChildVisit_Continue;
 }
 
-/* A declaration matters only when annotated, and once per function. */
-static bool declaration_known(const ll_unit *unit, const char *usr)
+static ll_function *function_with_usr(ll_unit *unit, const char *usr)
 {
     for (uint32_t i = 0; i < unit->function_count; i++) {
         if (unit->functions[i].usr && strcmp(unit->functions[i].usr, usr) == 0)
-            return true;
+            return &unit->functions[i];
     }
-    return false;
+    return NULL;
 }
 
 static int add_function(ll_front_unit *front, CXCursor cursor, CXSourceLocation location)
@@ -506,13 +505,20 @@ static int add_function(ll_front_unit *front, CXCursor cursor, CXSourceLocation 
         return 0;
 
     CXString usr = clang_getCursorUSR(cursor);
-    if (!is_definition && declaration_known(front->unit, clang_getCString(usr))) {
+    const char *usr_text = clang_getCString(usr) ? clang_getCString(usr) : "";
+    /* A declaration matters only for its annotations, and once per
+     * function: when the unit has the function already, its annotations
+     * are added there (a redeclaration carries the earlier ones, and may
+     * add its own). */
+    ll_function *known = is_definition ? NULL : function_with_usr(front->unit, usr_text);
+    if (known) {
+        known->annotations |= found.flags;
+        known->takes_mask |= found.takes_mask;
         clang_disposeString(usr);
         return 0;
     }
     CXString name = clang_getCursorSpelling(cursor);
-    ll_function *function =
-        ll_unit_add_function(front->unit, clang_getCString(name), clang_getCString(usr));
+    ll_function *function = ll_unit_add_function(front->unit, clang_getCString(name), usr_text);
     clang_disposeString(name);
     clang_disposeString(usr);
     if (!function)
