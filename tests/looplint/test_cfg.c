@@ -1174,7 +1174,11 @@ static void test_callees(void **state)
 static void test_noreturn(void **state)
 {
     const ll_function *function = lower(*state,
+                                        "#include <err.h>\n"
+                                        "#include <pthread.h>\n"
                                         "#include <stdlib.h>\n"
+                                        "#define NO_RETURN _Noreturn\n"
+                                        "NO_RETURN void quit(int);\n"
                                         "_Noreturn void die(const char *);\n"
                                         "void fatal(void) __attribute__((noreturn));\n"
                                         "void die(const char *);\n"
@@ -1194,10 +1198,18 @@ static void test_noreturn(void **state)
                                         "    }\n"
                                         "    if (x == 5)\n"
                                         "        __builtin_unreachable();\n"
+                                        "    if (x == 6)\n"
+                                        "        quit(1);\n"
+                                        "    if (x == 7)\n"
+                                        "        errx(1, \"x\");\n"
+                                        "    if (x == 8)\n"
+                                        "        pthread_exit(NULL);\n"
                                         "    then_call();\n"
                                         "}\n",
                                         "f");
-    static const char *const stops[] = {"exit", "die", "fatal", "abort", "__builtin_unreachable"};
+    static const char *const stops[] = {
+        "exit", "die", "fatal", "abort", "__builtin_unreachable", "quit", "errx", "pthread_exit",
+    };
     for (unsigned i = 0; i < sizeof stops / sizeof stops[0]; i++) {
         const ll_call *call = call_to(function, stops[i]);
         const ll_block *block = &function->blocks[call->block];

@@ -102,6 +102,19 @@ ll_index ll_body_variable(ll_body *body, CXCursor declaration)
     }
 }
 
+bool ll_body_is_array_type(CXType type)
+{
+    switch (clang_getCanonicalType(type).kind) {
+    case CXType_ConstantArray:
+    case CXType_IncompleteArray:
+    case CXType_VariableArray:
+    case CXType_DependentSizedArray:
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool ll_body_variable_is_array(const ll_body *body, ll_index variable)
 {
     return variable < body->is_array_capacity && body->is_array[variable];
@@ -139,9 +152,7 @@ static ll_index new_variable(ll_body *body, const char *name, enum ll_variable_k
     variable->is_pointer = canonical == CXType_Pointer;
     variable->is_const = clang_isConstQualifiedType(type) != 0;
     variable->location = location;
-    bool is_array = canonical == CXType_ConstantArray || canonical == CXType_IncompleteArray ||
-                    canonical == CXType_VariableArray || canonical == CXType_DependentSizedArray;
-    return note_array(body, index, is_array) == 0 ? index : LL_NONE;
+    return note_array(body, index, ll_body_is_array_type(type)) == 0 ? index : LL_NONE;
 }
 
 static int add_declared(ll_body *body, CXCursor declaration, enum ll_variable_kind kind,

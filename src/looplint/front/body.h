@@ -81,6 +81,7 @@ int ll_body_map_put(ll_body_map *map, CXCursor key, ll_index value);
  * global, a static local, anything else). */
 ll_index ll_body_variable(ll_body *body, CXCursor declaration);
 bool ll_body_variable_is_array(const ll_body *body, ll_index variable);
+bool ll_body_is_array_type(CXType type);
 /* A temporary for a call result (or a ?: value) of type `type`. */
 ll_index ll_body_add_temporary(ll_body *body, CXType type, ll_location location);
 

@@ -14,14 +14,13 @@
  * noreturn attribute is part of the function's type, which clang prints
  * in the type's spelling (libclang has no other way to ask); C11's
  * _Noreturn and C23's [[noreturn]] are attributes of the declaration that
- * libclang does not expose, recognised by their first token.
+ * libclang does not expose, recognised by their first token (which may
+ * be the name of a macro standing for them).
  */
 #include "body.h"
 
-#include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
-
-/* ---- Calls --------------------------------------------------------------------------- */
 
 /* The name clang gives the struct holding `field`: the nearest named
  * record, since a field of an anonymous struct or union member belongs
@@ -83,10 +82,18 @@ static int describe_callee(ll_body *body, ll_index index, CXCursor callee)
     }
 }
 
+/* _Noreturn, noreturn (<stdnoreturn.h>, [[noreturn]]), __noreturn__, and
+ * a project's macro for one of them whose name says so (NO_RETURN). */
 static bool noreturn_keyword(const char *text)
 {
-    return text && (strcmp(text, "_Noreturn") == 0 || strcmp(text, "noreturn") == 0 ||
-                    strcmp(text, "__noreturn__") == 0);
+    char letters[64];
+    size_t length = 0;
+    for (; text && *text && length + 1 < sizeof letters; text++) {
+        if (*text != '_')
+            letters[length++] = (char)tolower((unsigned char)*text);
+    }
+    letters[length] = '\0';
+    return strstr(letters, "noreturn") != NULL;
 }
 
 typedef struct attribute_walk {

@@ -12,10 +12,6 @@
  */
 #include "body.h"
 
-#include <string.h>
-
-/* ---- Conditions ---------------------------------------------------------------------- */
-
 static enum ll_relation relation_of(enum CXBinaryOperatorKind opcode)
 {
     switch (opcode) {

@@ -94,19 +94,6 @@ static bool is_pointer(CXCursor cursor)
     return canonical_kind(clang_getCursorType(cursor)) == CXType_Pointer;
 }
 
-static bool is_array(CXCursor cursor)
-{
-    switch (canonical_kind(clang_getCursorType(cursor))) {
-    case CXType_ConstantArray:
-    case CXType_IncompleteArray:
-    case CXType_VariableArray:
-    case CXType_DependentSizedArray:
-        return true;
-    default:
-        return false;
-    }
-}
-
 ll_location ll_body_location(ll_body *body, CXCursor cursor)
 {
     return ll_front_location(body->front, clang_getCursorLocation(cursor));
@@ -339,7 +326,7 @@ static int lower_place(ll_body *body, CXCursor cursor, place *place)
             return ll_body_lower_operands(body, node, NULL);
         /* C allows i[a]: the base is the side that is a pointer or array. */
         CXCursor left = ll_body_strip(parts[0]);
-        int base = is_pointer(left) || is_array(left) ? 0 : 1;
+        int base = is_pointer(left) || ll_body_is_array_type(clang_getCursorType(left)) ? 0 : 1;
         if (ll_body_lower_operand(body, parts[1 - base], NULL) != 0 ||
             lower_place(body, parts[base], place) != 0)
             return -1;
