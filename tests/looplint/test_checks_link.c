@@ -168,6 +168,17 @@ static ll_index call_written(ll_unit *unit, uint32_t function, ll_index at, cons
     return index;
 }
 
+/* A direct call whose text is given whole ("nest_cancel ( s -> task )"). */
+static ll_index call_text(ll_unit *unit, uint32_t function, ll_index at, const char *callee,
+                          const char *text, uint32_t line, enum ll_result_use use)
+{
+    ll_index index = call_written(unit, function, at, callee, callee, line, use, LL_NONE);
+    ll_call *site = &function_of(unit, function)->calls[index];
+    free(site->text);
+    site->text = strdup(text);
+    return index;
+}
+
 static ll_index call(ll_unit *unit, uint32_t function, ll_index at, const char *callee,
                      uint32_t line, enum ll_result_use use, ll_index target)
 {
@@ -461,6 +472,31 @@ static void cancel_call(ll_unit *unit, uint32_t function, ll_index at, uint32_t 
                  handle);
 }
 
+/* `nest_cancel(EXPRESSION)` at `cancel_line` and `nest_join(EXPRESSION,
+ * NEST_FOREVER, NULL)` at `join_line` (0: leave that call out). */
+static void stop_expression(ll_unit *unit, uint32_t function, const char *expression,
+                            enum ll_value_kind kind, uint32_t cancel_line, uint32_t join_line)
+{
+    char *text;
+    if (cancel_line) {
+        assert_true(asprintf(&text, "nest_cancel ( %s )", expression) > 0);
+        argument(
+            unit, function,
+            call_text(unit, function, 0, "nest_cancel", text, cancel_line, LL_RESULT_DISCARDED),
+            kind);
+        free(text);
+    }
+    if (join_line) {
+        assert_true(asprintf(&text, "nest_join ( %s , NEST_FOREVER , NULL )", expression) > 0);
+        ll_index join =
+            call_text(unit, function, 0, "nest_join", text, join_line, LL_RESULT_VOID_CAST);
+        free(text);
+        argument(unit, function, join, kind);
+        arg_constant(unit, function, join, -1);
+        arg_null(unit, function, join);
+    }
+}
+
 static void build_timeouts(scenario *s)
 {
     ll_unit *u = s->units[0] = new_unit("/m/main.c");
@@ -557,6 +593,29 @@ static void build_timeouts(scenario *s)
     branch(u, both, loop, loop, exit);
     join_call(u, both, exit, 85, handle, -1, out);
 
+    /* stopper: handles that are not locals, matched by their tokens */
+    spawn(u, main_fn, 0, "stopper", 17, LL_NONE);
+    uint32_t stopper = define(u, "stopper", 100);
+    ll_index i = variable(u, stopper, "i", LL_VARIABLE_LOCAL);
+    stop_expression(u, stopper, "server -> janitor", LL_VALUE_OTHER, 101, 102);
+    stop_expression(u, stopper, "flusher", LL_VALUE_GLOBAL, 103, 0);
+    ll_operation *store =
+        ll_block_add_operation(&function_of(u, stopper)->blocks[0], LL_OPERATION_STORE);
+    assert_non_null(store);
+    stop_expression(u, stopper, "flusher", LL_VALUE_GLOBAL, 0, 104);
+    stop_expression(u, stopper, "tasks [ i ]", LL_VALUE_OTHER, 105, 0);
+    assign_constant(u, stopper, 0, i, 1);
+    stop_expression(u, stopper, "tasks [ i ]", LL_VALUE_OTHER, 0, 106);
+    stop_expression(u, stopper, "tasks [ i ]", LL_VALUE_OTHER, 107, 108);
+    stop_expression(u, stopper, "other -> task", LL_VALUE_OTHER, 0, 109);
+    /* cancelled at 101, but the store since may have replaced it */
+    stop_expression(u, stopper, "server -> janitor", LL_VALUE_OTHER, 0, 110);
+    ll_index macro = call_text(u, stopper, 0, "nest_join", "JOIN_ALL ( server -> janitor )", 111,
+                               LL_RESULT_USED);
+    arg_other(u, stopper, macro);
+    arg_constant(u, stopper, macro, -1);
+    arg_null(u, stopper, macro);
+
     define(u, "child", 90);
     uint32_t offline = define(u, "offline", 95);
     arg_constant(u, offline, nest_read_call(u, offline, 0, 96), -1);
@@ -566,14 +625,16 @@ static void build_timeouts(scenario *s)
 /* Forever deadlines (the constant, or a local only ever assigned it) on
  * needs-timeout waits in unbounded context; timeout scopes cover, shields
  * do not; forever-by-design waits, finite, mixed, address-taken and
- * parameter deadlines are silent; a cancelled join is bounded. */
+ * parameter deadlines are silent; a cancelled join is bounded, whether its
+ * handle is a local or an expression (a field, an element, a global) that
+ * no store or assignment of a variable it names changed in between. */
 static void test_missing_timeout(void **state)
 {
     (void)state;
     scenario s = {0};
     build_timeouts(&s);
     scenario_run(&s, &ll_check_missing_timeout, NULL);
-    assert_lines(&s, "31 41 52 65 68 72");
+    assert_lines(&s, "31 41 52 65 68 72 104 106 109 110 111");
 
     const ll_finding *helper = finding_at(&s, 41);
     assert_string_equal(helper->rule, "missing-timeout");
@@ -656,6 +717,21 @@ static void build_failures(scenario *s)
     assign(u, waiter, 0, copy, (ll_value){.kind = LL_VALUE_VARIABLE, .variable = temporary});
     join_null(u, waiter, 0, 37, copy, 1000, LL_RESULT_USED);
     wait_for_null(u, waiter, 38, "bad_elsewhere");
+    arg_other(u, waiter,
+              call_text(u, waiter, 0, "nest_cancel", "nest_cancel ( s -> task )", 40,
+                        LL_RESULT_DISCARDED));
+    ll_index stop =
+        call_text(u, waiter, 0, "nest_join", "nest_join ( s -> task , NEST_FOREVER , NULL )", 41,
+                  LL_RESULT_DISCARDED);
+    arg_other(u, waiter, stop);
+    arg_constant(u, waiter, stop, -1);
+    arg_null(u, waiter, stop);
+    ll_index unstopped =
+        call_text(u, waiter, 0, "nest_join", "nest_join ( s -> other , NEST_FOREVER , NULL )", 42,
+                  LL_RESULT_DISCARDED);
+    arg_other(u, waiter, unstopped);
+    arg_constant(u, waiter, unstopped, -1);
+    arg_null(u, waiter, unstopped);
 
     uint32_t elsewhere = define(b, "bad_elsewhere", 5);
     ll_index rc = variable(b, elsewhere, "rc", LL_VARIABLE_LOCAL);
@@ -675,7 +751,7 @@ static void test_unobserved_failure(void **state)
     scenario s = {0};
     build_failures(&s);
     scenario_run(&s, &ll_check_unobserved_failure, NULL);
-    assert_lines(&s, "22 24 28 30 31 35 37 38");
+    assert_lines(&s, "22 24 28 30 31 35 37 38 42");
 
     const ll_finding *discarded = finding_at(&s, 22);
     assert_string_equal(discarded->rule, "unobserved-failure");

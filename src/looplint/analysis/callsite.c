@@ -3,12 +3,14 @@
  * site (callsite.h).
  *
  * The cancelled-handle analysis is a classic forward must-dataflow: one
- * bit per variable, a state per block entry, "unreached" standing for the
- * full set so that the intersection at a join only counts the paths that
- * exist. A worklist of blocks runs until no entry state shrinks; states
- * only ever lose bits, so it ends after at most (variables x blocks)
- * shrinks. Which calls cancel which variable is worked out once per call
- * before the iteration, so the packs are asked once per call site.
+ * bit per handle (each local variable, then each other expression some
+ * call cancels, named by its tokens), a state per block entry, "unreached"
+ * standing for the full set so that the intersection at a join only
+ * counts the paths that exist. A worklist of blocks runs until no entry
+ * state shrinks; states only ever lose bits, so it ends after at most
+ * (handles x blocks) shrinks. Which calls cancel which handle is worked
+ * out once per call before the iteration, so the packs are asked once per
+ * call site.
  */
 #include "callsite.h"
 
@@ -85,14 +87,93 @@ bool ll_deadline_is_forever(const ll_function *function, const ll_value *value, 
     return assignments > 0 && !address_taken(function, value->variable);
 }
 
+/* ---- Handle expressions ----------------------------------------------------------- */
+
+/* The tokens of argument `argument` (1-based) in the call's text, which is
+ * its tokens joined by single spaces: "nest_cancel ( server -> janitor )"
+ * gives "server -> janitor". False when the text does not split into as
+ * many arguments as the call has (a macro with other parameters). */
+static bool argument_text(const ll_call *call, uint32_t argument, const char **text, size_t *length)
+{
+    const char *open = call->text ? strchr(call->text, '(') : NULL;
+    if (!open)
+        return false;
+    const char *start = open + 1;
+    uint32_t count = 0;
+    int depth = 0;
+    char quote = 0;
+    bool empty = true;
+    for (const char *at = open; *at; at++) {
+        if (quote) {
+            if (*at == '\\' && at[1])
+                at++;
+            else if (*at == quote)
+                quote = 0;
+            continue;
+        }
+        bool ends =
+            (*at == ',' && depth == 1) || ((*at == ')' || *at == ']' || *at == '}') && depth == 1);
+        if (ends) {
+            const char *first = start;
+            const char *last = at;
+            while (first < last && *first == ' ')
+                first++;
+            while (last > first && last[-1] == ' ')
+                last--;
+            empty = empty && first == last && *at == ')' && count == 0;
+            if (++count == argument) {
+                *text = first;
+                *length = (size_t)(last - first);
+            }
+            start = at + 1;
+        }
+        if (*at == '"' || *at == '\'')
+            quote = *at;
+        else if (*at == '(' || *at == '[' || *at == '{')
+            depth++;
+        else if (*at == ')' || *at == ']' || *at == '}')
+            if (--depth == 0)
+                break;
+    }
+    if (empty)
+        count = 0;
+    return depth == 0 && count == call->argument_count && argument <= count;
+}
+
+/* Whether `name` is one of the space-separated tokens of an expression. */
+static bool mentions(const char *text, size_t length, const char *name)
+{
+    size_t name_length = strlen(name);
+    for (size_t at = 0; name_length && at + name_length <= length;) {
+        size_t end = at;
+        while (end < length && text[end] != ' ')
+            end++;
+        if (end - at == name_length && memcmp(text + at, name, name_length) == 0)
+            return true;
+        at = end + 1;
+    }
+    return false;
+}
+
 /* ---- Cancelled handles ------------------------------------------------------------ */
 
+/* A handle that is not a local variable (a field, an array element, a
+ * global), named by its tokens as written. */
+struct expression {
+    const char *text; /* into a call's text */
+    size_t length;
+};
+
+/* Handles are keys: the function's variables first, then expressions. */
 struct ll_cancelled {
     const ll_function *function;
-    size_t words;     /* 64-bit words per state */
-    uint64_t *states; /* the state at each block's entry */
+    struct expression *expressions;
+    uint32_t expression_count;
+    size_t words;      /* 64-bit words per state */
+    uint64_t *states;  /* the state at each block's entry */
+    uint64_t *scratch; /* one state, for queries */
     bool *reached;
-    ll_index *cancels; /* by call: the variable it cancels, or LL_NONE */
+    ll_index *cancels; /* by call: the key it cancels, or LL_NONE */
 };
 
 static uint64_t *state_of(const ll_cancelled *cancelled, ll_index block)
@@ -100,43 +181,80 @@ static uint64_t *state_of(const ll_cancelled *cancelled, ll_index block)
     return &cancelled->states[(size_t)block * cancelled->words];
 }
 
-static void set_bit(uint64_t *state, ll_index variable, bool on)
+static void set_bit(uint64_t *state, uint32_t key, bool on)
 {
-    uint64_t mask = (uint64_t)1 << (variable % 64);
+    uint64_t mask = (uint64_t)1 << (key % 64);
     if (on)
-        state[variable / 64] |= mask;
+        state[key / 64] |= mask;
     else
-        state[variable / 64] &= ~mask;
+        state[key / 64] &= ~mask;
 }
 
-/* What one operation does to the set: the variable it cancels and the one
- * it assigns (LL_NONE: none). The cancel comes first: a call's arguments
- * are evaluated before its result is stored. */
-static void effect(const ll_cancelled *cancelled, const ll_operation *operation, ll_index *cancels,
-                   ll_index *assigns)
+static bool has_bit(const uint64_t *state, uint32_t key)
 {
-    const ll_function *function = cancelled->function;
-    *cancels = *assigns = LL_NONE;
-    if (operation->kind == LL_OPERATION_CALL && operation->call < function->call_count)
-        *cancels = cancelled->cancels[operation->call];
-    if ((operation->kind == LL_OPERATION_CALL || operation->kind == LL_OPERATION_ASSIGN) &&
-        operation->target < function->variable_count)
-        *assigns = operation->target;
+    return (state[key / 64] >> (key % 64)) & 1;
 }
 
+/* The key of an expression already seen, or LL_NONE. */
+static uint32_t expression_key(const ll_cancelled *cancelled, const char *text, size_t length)
+{
+    for (uint32_t e = 0; e < cancelled->expression_count; e++)
+        if (cancelled->expressions[e].length == length &&
+            memcmp(cancelled->expressions[e].text, text, length) == 0)
+            return cancelled->function->variable_count + e;
+    return LL_NONE;
+}
+
+/* Whether a call's `argument` can be a handle expression (a field, an
+ * element, a global) and, if so, its text. */
+static bool expression_argument(const ll_call *call, uint32_t argument, const char **text,
+                                size_t *length)
+{
+    enum ll_value_kind kind = call->arguments[argument - 1].kind;
+    return (kind == LL_VALUE_OTHER || kind == LL_VALUE_GLOBAL) &&
+           argument_text(call, argument, text, length);
+}
+
+/* The key of the handle a call passes as `argument`; LL_NONE when it is
+ * neither a variable nor an expression some call cancels. */
+static uint32_t handle_key(const ll_cancelled *cancelled, const ll_call *call, uint32_t argument)
+{
+    const ll_value *value = &call->arguments[argument - 1];
+    if (value->kind == LL_VALUE_VARIABLE)
+        return value->variable < cancelled->function->variable_count ? value->variable : LL_NONE;
+    const char *text;
+    size_t length;
+    if (!expression_argument(call, argument, &text, &length))
+        return LL_NONE;
+    return expression_key(cancelled, text, length);
+}
+
+/* What one operation does to the set. A cancel comes first (a call's
+ * arguments are evaluated before its result is stored); assigning a
+ * variable forgets it and every expression naming it (`tasks [ i ]` when
+ * i changes); a store may overwrite any field, element or global. */
 static void transfer(const ll_cancelled *cancelled, const ll_operation *operation, uint64_t *state)
 {
-    ll_index cancels;
-    ll_index assigns;
-    effect(cancelled, operation, &cancels, &assigns);
-    if (cancels != LL_NONE)
-        set_bit(state, cancels, true);
-    if (assigns != LL_NONE)
-        set_bit(state, assigns, false);
+    const ll_function *function = cancelled->function;
+    if (operation->kind == LL_OPERATION_CALL && operation->call < function->call_count &&
+        cancelled->cancels[operation->call] != LL_NONE)
+        set_bit(state, cancelled->cancels[operation->call], true);
+    bool assigns = operation->kind == LL_OPERATION_CALL || operation->kind == LL_OPERATION_ASSIGN;
+    if (assigns && operation->target < function->variable_count) {
+        set_bit(state, operation->target, false);
+        const char *name = function->variables[operation->target].name;
+        for (uint32_t e = 0; name && e < cancelled->expression_count; e++)
+            if (mentions(cancelled->expressions[e].text, cancelled->expressions[e].length, name))
+                set_bit(state, function->variable_count + e, false);
+    }
+    if (operation->kind == LL_OPERATION_STORE)
+        for (uint32_t e = 0; e < cancelled->expression_count; e++)
+            set_bit(state, function->variable_count + e, false);
 }
 
-/* The variable each cancel-role call cancels. */
-static void find_cancels(ll_cancelled *cancelled, ll_packs *packs)
+/* The handle each cancel-role call cancels, as a key; an expression gets
+ * its key the first time it is cancelled. 0, or -1 when out of memory. */
+static int find_cancels(ll_cancelled *cancelled, ll_packs *packs)
 {
     const ll_function *function = cancelled->function;
     for (uint32_t c = 0; c < function->call_count; c++) {
@@ -148,10 +266,22 @@ static void find_cancels(ll_cancelled *cancelled, ll_packs *packs)
         if (!rule || !(rule->roles & LL_ROLE_CANCEL) || rule->handle == 0 ||
             rule->handle > call->argument_count)
             continue;
-        const ll_value *handle = &call->arguments[rule->handle - 1];
-        if (handle->kind == LL_VALUE_VARIABLE && handle->variable < function->variable_count)
-            cancelled->cancels[c] = handle->variable;
+        uint32_t key = handle_key(cancelled, call, rule->handle);
+        const char *text;
+        size_t length;
+        if (key == LL_NONE && expression_argument(call, rule->handle, &text, &length)) {
+            struct expression *grown =
+                realloc(cancelled->expressions,
+                        (cancelled->expression_count + 1) * sizeof *cancelled->expressions);
+            if (!grown)
+                return -1;
+            cancelled->expressions = grown;
+            grown[cancelled->expression_count] = (struct expression){text, length};
+            key = function->variable_count + cancelled->expression_count++;
+        }
+        cancelled->cancels[c] = key;
     }
+    return 0;
 }
 
 /* Merges `state` into the entry of `block`; whether the entry changed. */
@@ -215,17 +345,18 @@ ll_cancelled *ll_cancelled_new(const ll_function *function, ll_packs *packs)
     if (!cancelled)
         return NULL;
     cancelled->function = function;
-    cancelled->words = (function->variable_count + 63) / 64;
-    if (cancelled->words == 0)
-        cancelled->words = 1;
-    size_t blocks = function->block_count ? function->block_count : 1;
-    cancelled->states = calloc(blocks * cancelled->words, sizeof *cancelled->states);
-    cancelled->reached = calloc(blocks, sizeof *cancelled->reached);
     cancelled->cancels =
         malloc((function->call_count ? function->call_count : 1) * sizeof *cancelled->cancels);
-    if (!cancelled->states || !cancelled->reached || !cancelled->cancels)
+    if (!cancelled->cancels || find_cancels(cancelled, packs) < 0)
         goto fail;
-    find_cancels(cancelled, packs);
+    size_t keys = (size_t)function->variable_count + cancelled->expression_count;
+    cancelled->words = keys ? (keys + 63) / 64 : 1;
+    size_t blocks = function->block_count ? function->block_count : 1;
+    cancelled->states = calloc(blocks * cancelled->words, sizeof *cancelled->states);
+    cancelled->scratch = calloc(cancelled->words, sizeof *cancelled->scratch);
+    cancelled->reached = calloc(blocks, sizeof *cancelled->reached);
+    if (!cancelled->states || !cancelled->scratch || !cancelled->reached)
+        goto fail;
     if (function->block_count && solve(cancelled) < 0)
         goto fail;
     return cancelled;
@@ -238,34 +369,35 @@ void ll_cancelled_free(ll_cancelled *cancelled)
 {
     if (!cancelled)
         return;
+    free(cancelled->expressions);
     free(cancelled->states);
+    free(cancelled->scratch);
     free(cancelled->reached);
     free(cancelled->cancels);
     free(cancelled);
 }
 
-bool ll_cancelled_before(const ll_cancelled *cancelled, ll_index call, ll_index variable)
+bool ll_cancelled_before(ll_cancelled *cancelled, ll_index call, uint32_t argument)
 {
     const ll_function *function = cancelled->function;
-    if (call >= function->call_count || variable >= function->variable_count)
+    if (call >= function->call_count || argument == 0 ||
+        argument > function->calls[call].argument_count)
         return false;
+    uint32_t key = handle_key(cancelled, &function->calls[call], argument);
     ll_index b = function->calls[call].block;
-    if (b >= function->block_count)
+    if (key == LL_NONE || b >= function->block_count)
         return false;
     if (!cancelled->reached[b])
         return true;
+    /* Replay the block up to the call. */
     const ll_block *block = &function->blocks[b];
-    /* Replay the block up to the call, for the one bit asked for. */
-    const uint64_t *entry = state_of(cancelled, b);
-    bool on = (entry[variable / 64] >> (variable % 64)) & 1;
+    uint64_t *state = cancelled->scratch;
+    memcpy(state, state_of(cancelled, b), cancelled->words * sizeof *state);
     for (uint32_t o = 0; o < block->operation_count; o++) {
         const ll_operation *operation = &block->operations[o];
         if (operation->kind == LL_OPERATION_CALL && operation->call == call)
-            return on;
-        ll_index cancels;
-        ll_index assigns;
-        effect(cancelled, operation, &cancels, &assigns);
-        on = (on || cancels == variable) && assigns != variable;
+            return has_bit(state, key);
+        transfer(cancelled, operation, state);
     }
     return false; /* the call is not in its block: nothing is known */
 }
@@ -278,12 +410,10 @@ int ll_call_stops_task(const ll_function *function, ll_index index, const ll_fun
         rule->handle > call->argument_count || rule->suspend->deadline == 0 ||
         rule->suspend->deadline > call->argument_count)
         return 0;
-    const ll_value *handle = &call->arguments[rule->handle - 1];
     const ll_value *deadline = &call->arguments[rule->suspend->deadline - 1];
-    if (handle->kind != LL_VALUE_VARIABLE ||
-        !ll_deadline_is_forever(function, deadline, rule->suspend->forever))
+    if (!ll_deadline_is_forever(function, deadline, rule->suspend->forever))
         return 0;
     if (!*cancelled && !(*cancelled = ll_cancelled_new(function, packs)))
         return -1;
-    return ll_cancelled_before(*cancelled, index, handle->variable);
+    return ll_cancelled_before(*cancelled, index, rule->handle);
 }

@@ -30,15 +30,21 @@ bool ll_deadline_is_forever(const ll_function *function, const ll_value *value, 
 
 /* The task handles a function has cancelled on every path to each point:
  * a forward must-dataflow over its CFG (the intersection at joins) where
- * a call with the cancel role adds its handle variable and any assignment
- * to a variable removes it. */
+ * a call with the cancel role adds its handle and an assignment removes
+ * it. A handle is a local variable, or an expression that is not one (a
+ * field, an array element, a global: `server->janitor`, `tasks[i]`)
+ * compared by its tokens as written; such an expression is forgotten at
+ * any store (which may overwrite it) and when a variable it names is
+ * assigned. */
 typedef struct ll_cancelled ll_cancelled;
 
 ll_cancelled *ll_cancelled_new(const ll_function *function, ll_packs *packs);
 void ll_cancelled_free(ll_cancelled *cancelled);
-/* Whether `variable` was cancelled on every path to call `call` (calls in
- * unreachable code count as cancelled: nothing reaches them). */
-bool ll_cancelled_before(const ll_cancelled *cancelled, ll_index call, ll_index variable);
+/* Whether the handle that call `call` passes as argument `argument` was
+ * cancelled on every path to the call (calls in unreachable code count as
+ * cancelled: nothing reaches them). Not thread-safe: a query uses the
+ * analysis' scratch space. */
+bool ll_cancelled_before(ll_cancelled *cancelled, ll_index call, uint32_t argument);
 
 /* Whether call `index` of `function` (whose rule is `rule`) only stops a
  * task: it has the join role and a forever deadline, and its handle was
