@@ -196,19 +196,19 @@ fail:
     return LL_NONE;
 }
 
-ll_location ll_front_location(ll_front_unit *front, CXSourceLocation source)
+ll_location ll_front_location(ll_front_unit *front, CXSourceLocation location)
 {
-    ll_location location = {LL_NONE, 0, 0};
+    ll_location result = {LL_NONE, 0, 0};
     CXFile file = NULL;
     unsigned line = 0;
     unsigned column = 0;
-    clang_getFileLocation(source, &file, &line, &column, NULL);
-    location.file = file_index(front, file);
-    if (location.file != LL_NONE) {
-        location.line = line;
-        location.column = column;
+    clang_getFileLocation(location, &file, &line, &column, NULL);
+    result.file = file_index(front, file);
+    if (result.file != LL_NONE) {
+        result.line = line;
+        result.column = column;
     }
-    return location;
+    return result;
 }
 
 static void add_inclusion(CXFile file, CXSourceLocation *stack, unsigned depth, CXClientData data)

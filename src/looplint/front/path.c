@@ -9,43 +9,40 @@
  * that does not (deleted since the build, or generated later) is
  * normalised lexically, which is the best stable name it can have.
  */
+#define _GNU_SOURCE /* asprintf */
 #include "internal.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* `path` against `directory` (or the process's working directory when the
- * directory is missing or itself relative). */
+/* "first/second", malloc'd. */
+static char *concatenate(const char *first, const char *second)
+{
+    char *joined = NULL;
+    if (asprintf(&joined, "%s/%s", first, second) < 0)
+        return NULL;
+    return joined;
+}
+
+/* `path` against `directory`, and a relative (or missing) directory
+ * against the process's working directory. */
 static char *join(const char *directory, const char *path)
 {
-    char *working_directory = NULL;
-    char *joined = NULL;
     if (path[0] == '/')
         return strdup(path);
-    if (!directory || directory[0] != '/') {
-        working_directory = getcwd(NULL, 0);
-        if (!working_directory)
-            return NULL;
-        if (directory && directory[0]) {
-            char *absolute = join(working_directory, directory);
-            free(working_directory);
-            working_directory = absolute;
-            if (!working_directory)
-                return NULL;
-        }
-        directory = working_directory;
-    }
-    size_t directory_length = strlen(directory);
-    size_t path_length = strlen(path);
-    joined = malloc(directory_length + path_length + 2);
-    if (joined) {
-        memcpy(joined, directory, directory_length);
-        joined[directory_length] = '/';
-        memcpy(joined + directory_length + 1, path, path_length + 1);
-    }
-    free(working_directory);
+    if (directory && directory[0] == '/')
+        return concatenate(directory, path);
+    char working_directory[PATH_MAX];
+    if (!getcwd(working_directory, sizeof working_directory))
+        return NULL;
+    if (!directory || !directory[0])
+        return concatenate(working_directory, path);
+    char *base = concatenate(working_directory, directory);
+    char *joined = base ? concatenate(base, path) : NULL;
+    free(base);
     return joined;
 }
 

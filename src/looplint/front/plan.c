@@ -16,6 +16,7 @@
  * Assembly sources are left out too. All three are counted for --stats. The database's order is
  * kept, so the plan (and everything numbered after it) is the same on every run.
  */
+#define _GNU_SOURCE /* asprintf */
 #include "front.h"
 #include "internal.h"
 
@@ -33,54 +34,67 @@ static const char database_name[] = "compile_commands.json";
 
 /* ---- Finding the database ------------------------------------------------------ */
 
-/* `base` is a directory without its trailing slash ("" for the root). */
-static bool has_database(const char *base, const char *subdirectory)
+/* "directory/name", malloc'd (the root has its slash already). */
+static char *path_in(const char *directory, const char *name)
 {
-    char path[4096];
+    size_t length = strlen(directory);
+    const char *separator = length && directory[length - 1] == '/' ? "" : "/";
+    char *path = NULL;
+    if (asprintf(&path, "%s%s%s", directory, separator, name) < 0)
+        return NULL;
+    return path;
+}
+
+/* Whether `directory` holds a database: 1, 0, or -1 when out of memory. */
+static int holds_database(const char *directory)
+{
+    char *path = path_in(directory, database_name);
     struct stat status;
-    int length = snprintf(path, sizeof path, "%s%s/%s", base, subdirectory, database_name);
-    if (length < 0 || (size_t)length >= sizeof path)
-        return false;
-    return stat(path, &status) == 0 && S_ISREG(status.st_mode);
+    if (!path)
+        return -1;
+    int found = stat(path, &status) == 0 && S_ISREG(status.st_mode);
+    free(path);
+    return found;
 }
 
 char *ll_plan_find_database(const char *start, ll_error *error)
 {
     char *directory = ll_front_absolute_path(NULL, start);
-    if (!directory) {
-        ll_error_set(error, "out of memory");
-        return NULL;
-    }
+    char *build = NULL;
+    if (!directory)
+        goto out_of_memory;
     for (;;) {
-        /* "/" + "compile_commands.json" must not become "//..." */
-        const char *base = strcmp(directory, "/") == 0 ? "" : directory;
-        if (has_database(base, ""))
+        int found = holds_database(directory);
+        if (found < 0)
+            goto out_of_memory;
+        if (found)
             return directory;
-        if (has_database(base, "/build")) {
-            size_t length = strlen(base);
-            char *build = malloc(length + sizeof "/build");
-            if (build) {
-                memcpy(build, base, length);
-                memcpy(build + length, "/build", sizeof "/build");
-            } else {
-                ll_error_set(error, "out of memory");
-            }
+        build = path_in(directory, "build");
+        if (!build)
+            goto out_of_memory;
+        found = holds_database(build);
+        if (found > 0) {
             free(directory);
             return build;
         }
-        char *slash = strrchr(directory, '/');
-        if (!slash || strcmp(directory, "/") == 0)
+        free(build);
+        build = NULL;
+        if (found < 0)
+            goto out_of_memory;
+        if (strcmp(directory, "/") == 0)
             break;
-        if (slash == directory)
-            slash[1] = '\0';
-        else
-            *slash = '\0';
+        char *slash = strrchr(directory, '/');
+        slash[slash == directory ? 1 : 0] = '\0'; /* keep the root's slash */
     }
     free(directory);
     ll_error_set(error,
                  "no %s found in %s or its parents (nor in a build/ directory); "
                  "pass -p BUILD_DIR",
                  database_name, start);
+    return NULL;
+out_of_memory:
+    free(directory);
+    ll_error_set(error, "out of memory looking for %s", database_name);
     return NULL;
 }
 
@@ -404,16 +418,11 @@ int ll_plan_load(ll_plan *plan, const char *directory, bool all_configs, ll_erro
 
     free(plan->database_directory);
     plan->database_directory = ll_front_absolute_path(NULL, directory);
-    size_t size =
-        plan->database_directory ? strlen(plan->database_directory) + sizeof database_name + 1 : 0;
-    path = size ? malloc(size) : NULL;
+    path = plan->database_directory ? path_in(plan->database_directory, database_name) : NULL;
     if (!path) {
         ll_error_set(error, "out of memory reading %s", directory);
         goto done;
     }
-    snprintf(path, size, "%s/%s",
-             strcmp(plan->database_directory, "/") == 0 ? "" : plan->database_directory,
-             database_name);
     if (check_shape(path, error) != 0)
         goto done;
 
