@@ -20,8 +20,8 @@
 #include <stddef.h>
 
 typedef struct ll_command {
-    char *file; /* absolute, normalised */
-    char *directory;
+    char *file;       /* absolute, normalised */
+    char *directory;  /* absolute: where the command runs */
     char **arguments; /* the compiler's arguments, argv[0] included */
     size_t argument_count;
 } ll_command;
@@ -47,7 +47,10 @@ char *ll_plan_find_database(const char *start, ll_error *error);
  * directory. Errors name the file, and the line and column when the JSON
  * is malformed. */
 int ll_plan_load(ll_plan *plan, const char *directory, bool all_configs, ll_error *error);
-/* Adds a command built by hand (looplint verify). */
+/* Adds a command built by hand (looplint verify), as given: `file` and
+ * `directory` are made absolute (against `directory`, and it against the
+ * working directory; NULL is the working directory), nothing is
+ * deduplicated. With no arguments, the file is parsed as `clang FILE`. */
 int ll_plan_add(ll_plan *plan, const char *file, const char *directory,
                 const char *const *arguments, size_t argument_count, ll_error *error);
 void ll_plan_free(ll_plan *plan);
