@@ -124,8 +124,11 @@ static void set_of_relation(value_set *set, enum ll_relation relation, int64_t c
 static void set_intersect(value_set *out, const value_set *left, const value_set *right)
 {
     /* Two sorted lists of n and m intervals meet in at most n + m - 1. */
-    int64_t low[2 * SET_CAPACITY], high[2 * SET_CAPACITY];
-    uint32_t count = 0, i = 0, j = 0;
+    int64_t low[2 * SET_CAPACITY];
+    int64_t high[2 * SET_CAPACITY];
+    uint32_t count = 0;
+    uint32_t i = 0;
+    uint32_t j = 0;
     while (i < left->count && j < right->count) {
         int64_t from = left->low[i] > right->low[j] ? left->low[i] : right->low[j];
         int64_t to = left->high[i] < right->high[j] ? left->high[i] : right->high[j];
@@ -165,7 +168,8 @@ static void set_intersect(value_set *out, const value_set *left, const value_set
 /* Whether every value of `set` satisfies `x relation constant`. */
 static bool set_within(const value_set *set, enum ll_relation relation, int64_t constant)
 {
-    value_set outside, meet;
+    value_set outside;
+    value_set meet;
     set_of_relation(&outside, relation_negate(relation), constant);
     set_intersect(&meet, set, &outside);
     return meet.count == 0;
@@ -230,11 +234,10 @@ typedef struct ownership_run {
     uint32_t *block_node_count;
     bool gave_up;
 
-    unsigned char *current, *side; /* scratch states */
-    bool *joined;                  /* per site: joined by the current call, finitely */
-    ll_ownership_defect *defects;  /* per site */
-    bool *found;                   /* per site: a defect is recorded */
-    bool *unknown_call;            /* per call: given a handle, undescribed */
+    bool *joined;                 /* per site: joined by the current call, finitely */
+    ll_ownership_defect *defects; /* per site */
+    bool *found;                  /* per site: a defect is recorded */
+    bool *unknown_call;           /* per call: given a handle, undescribed */
 } ownership_run;
 
 /* ---- Sets of variables ----------------------------------------------------- */
@@ -345,10 +348,12 @@ static bool edge_step(const ownership_run *run, uint32_t child, ll_ownership_ste
     bool known = block->test.relation != LL_RELATION_UNKNOWN && block->test.variable != LL_NONE;
     step->location = block->location;
     step->taken = entered->edge == 0;
-    step->variable = known ? block->test.variable : LL_NONE;
-    step->relation =
-        known ? (step->taken ? block->test.relation : relation_negate(block->test.relation))
-              : LL_RELATION_UNKNOWN;
+    step->variable = LL_NONE;
+    step->relation = LL_RELATION_UNKNOWN;
+    if (known) {
+        step->variable = block->test.variable;
+        step->relation = step->taken ? block->test.relation : relation_negate(block->test.relation);
+    }
     step->constant = block->test.constant;
     return true;
 }
@@ -538,20 +543,21 @@ static void pass_handle(ownership_run *run, unsigned char *state, uint32_t site,
         /* A user or unknown function: it may release or keep the handle. */
         run->unknown_call[operation->call] = true;
         let_go(run, state, site);
-    } else if ((rule->roles & LL_ROLE_JOIN) && rule->handle == position) {
+        return;
+    }
+    if ((rule->roles & LL_ROLE_JOIN) && rule->handle == position) {
         if (joins_forever(run, call, rule))
             let_go(run, state, site); /* joined on every path */
         else if (operation->target != LL_NONE)
             run->joined[site] = true; /* its result decides, once assigned */
-    } else if (rule->release && rule->release->argument == position &&
-               releases_type(rule->release, run->sites[site].acquire)) {
-        let_go(run, state, site);
-    } else if (rule->takes_mask & bit) {
-        let_go(run, state, site);
-    } else if (kind == LL_VALUE_ADDRESS) {
-        /* A described function given &handle may change the variable. */
-        let_go(run, state, site);
+        return;
     }
+    bool released = rule->release && rule->release->argument == position &&
+                    releases_type(rule->release, run->sites[site].acquire);
+    bool taken = (rule->takes_mask & bit) != 0;
+    /* A described function given &handle may also change the variable. */
+    if (released || taken || kind == LL_VALUE_ADDRESS)
+        let_go(run, state, site);
     /* Otherwise the function borrows the handle. */
 }
 
@@ -562,7 +568,8 @@ static int acquire_handle(ownership_run *run, unsigned char *state, uint32_t sit
 {
     const ll_call *call = &run->function->calls[operation->call];
     const ll_acquire_rule *acquire = run->sites[site].acquire;
-    ll_index holder = LL_NONE, decider = LL_NONE;
+    ll_index holder = LL_NONE;
+    ll_index decider = LL_NONE;
     if (acquire->place == LL_HANDLE_RETURN) {
         if (operation->target == LL_NONE) {
             if (call->result_use == LL_RESULT_USED)
@@ -744,7 +751,8 @@ static bool contradicts_owned(const ownership_run *run, const ll_acquire_rule *a
 static bool decide(const ownership_run *run, unsigned char *state, ll_index variable,
                    enum ll_relation relation, int64_t constant)
 {
-    value_set holds, known;
+    value_set holds;
+    value_set known;
     set_of_relation(&holds, relation, constant);
     value_set *fact = fact_of(run, state, variable);
     if (fact)
@@ -870,51 +878,53 @@ static int transfer_return(ownership_run *run, unsigned char *state, const ll_bl
     return 0;
 }
 
-static int transfer_branch(ownership_run *run, const unsigned char *state, uint32_t parent,
-                           const ll_block *block)
+static int transfer_branch(ownership_run *run, const unsigned char *state, unsigned char *side,
+                           uint32_t parent, const ll_block *block)
 {
     const ll_test *test = &block->test;
     bool known = test->relation != LL_RELATION_UNKNOWN && is_variable(run, test->variable);
     for (uint32_t edge = 0; edge < 2; edge++) {
-        memcpy(run->side, state, run->state_size);
+        memcpy(side, state, run->state_size);
         if (known) {
             enum ll_relation relation =
                 edge == 0 ? test->relation : relation_negate(test->relation);
-            if (!decide(run, run->side, test->variable, relation, test->constant))
+            if (!decide(run, side, test->variable, relation, test->constant))
                 continue; /* contradicts an earlier test on this path */
         }
-        if (push(run, run->side, parent, edge, block->successors[edge]) < 0)
+        if (push(run, side, parent, edge, block->successors[edge]) < 0)
             return -1;
     }
     return 0;
 }
 
-static int process(ownership_run *run, uint32_t n)
+/* Runs node `n`'s block from its state; `current` and `side` are scratch
+ * states. */
+static int process(ownership_run *run, uint32_t n, unsigned char *current, unsigned char *side)
 {
     const ll_block *block = &run->function->blocks[run->nodes[n].block];
-    memcpy(run->current, state_of_node(run, n), run->state_size);
+    memcpy(current, state_of_node(run, n), run->state_size);
     cursor at = {n, 0};
     for (; at.operation < block->operation_count; at.operation++)
-        if (transfer_operation(run, run->current, &block->operations[at.operation], at) < 0)
+        if (transfer_operation(run, current, &block->operations[at.operation], at) < 0)
             return -1;
     switch (block->terminator) {
     case LL_TERMINATOR_NORETURN:
         return 0; /* exit(), abort(): the program ends, nothing leaks */
     case LL_TERMINATOR_RETURN:
-        return transfer_return(run, run->current, block, at);
+        return transfer_return(run, current, block, at);
     case LL_TERMINATOR_BRANCH:
         if (block->successor_count == 2)
-            return transfer_branch(run, run->current, n, block);
+            return transfer_branch(run, current, side, n, block);
         break;
     case LL_TERMINATOR_JUMP:
     case LL_TERMINATOR_SWITCH:
         break;
     }
     if (block->successor_count == 0) /* falls off the end of the function */
-        return transfer_return(run, run->current, block, at);
+        return transfer_return(run, current, block, at);
     for (uint32_t edge = 0; edge < block->successor_count; edge++) {
-        memcpy(run->side, run->current, run->state_size);
-        if (push(run, run->side, n, edge, block->successors[edge]) < 0)
+        memcpy(side, current, run->state_size);
+        if (push(run, side, n, edge, block->successors[edge]) < 0)
             return -1;
     }
     return 0;
@@ -922,17 +932,25 @@ static int process(ownership_run *run, uint32_t n)
 
 static int explore(ownership_run *run)
 {
-    unsigned char *entry = run->current;
-    memset(entry, 0, run->state_size);
+    int status = -1;
+    unsigned char *current = malloc(run->state_size);
+    unsigned char *side = malloc(run->state_size);
+    if (!current || !side)
+        goto done;
+    memset(current, 0, run->state_size);
     for (uint32_t slot = 0; slot < run->fact_count; slot++)
-        set_universe((value_set *)(entry + run->fact_offset) + slot);
-    if (push(run, entry, NO_NODE, 0, 0) < 0)
-        return -1;
+        set_universe((value_set *)(current + run->fact_offset) + slot);
+    if (push(run, current, NO_NODE, 0, 0) < 0)
+        goto done;
     /* Breadth first: the first defect found for a site has a short path. */
     for (uint32_t n = 0; n < run->node_count && !run->gave_up; n++)
-        if (process(run, n) < 0)
-            return -1;
-    return 0;
+        if (process(run, n, current, side) < 0)
+            goto done;
+    status = 0;
+done:
+    free(current);
+    free(side);
+    return status;
 }
 
 /* ---- Preparation ------------------------------------------------------------------ */
@@ -1075,20 +1093,17 @@ static int prepare(ownership_run *run, ll_packs *packs)
     assign_fact_slots(run);
 
     size_t set_bytes = (size_t)run->site_count * run->words * sizeof(uint64_t);
-    run->alias_offset = (run->site_count + 7) / 8 * 8;
+    run->alias_offset = ((size_t)run->site_count + 7) / 8 * 8; /* aligns the sets */
     run->decider_offset = run->alias_offset + set_bytes;
     run->fact_offset = run->decider_offset + set_bytes;
     run->state_size = run->fact_offset + (size_t)run->fact_count * sizeof(value_set);
 
-    run->current = malloc(run->state_size);
-    run->side = malloc(run->state_size);
     run->joined = calloc(run->site_count, sizeof *run->joined);
     run->found = calloc(run->site_count, sizeof *run->found);
     run->defects = calloc(run->site_count, sizeof *run->defects);
     run->block_nodes = malloc((size_t)function->block_count * run->state_limit * sizeof(uint32_t));
     run->block_node_count = calloc(function->block_count, sizeof *run->block_node_count);
-    if (!run->current || !run->side || !run->joined || !run->found || !run->defects ||
-        !run->block_nodes || !run->block_node_count)
+    if (!run->joined || !run->found || !run->defects || !run->block_nodes || !run->block_node_count)
         return -1;
     return 0;
 }
@@ -1105,8 +1120,6 @@ static void analysis_free(ownership_run *run)
     free(run->fact_slot);
     free(run->sites);
     free(run->live);
-    free(run->current);
-    free(run->side);
     free(run->joined);
     free(run->found);
     free(run->defects);

@@ -113,7 +113,9 @@ static int add_note(ll_finding *finding, const ll_unit *unit, ll_location locati
 static int step_note(ll_finding *finding, const ll_unit *unit, const ll_function *function,
                      const ll_ownership_step *step)
 {
-    char message[256], condition[64], callee[128];
+    char message[256];
+    char condition[64];
+    char callee[128];
     const char *side = step->taken ? "true" : "false";
     snprintf(message, sizeof message, "taking the %s branch", side);
     if (step->variable != LL_NONE && step->variable < function->variable_count) {
@@ -138,7 +140,8 @@ int ll_ownership_add_notes(ll_finding *finding, const ll_unit *unit, const ll_fu
         if (step_note(finding, unit, function, &defect->steps[i]) < 0)
             return -1;
     const char *name = ll_ownership_variable_name(function, defect->variable);
-    char holder[160], message[256];
+    char holder[160];
+    char message[256];
     if (name)
         snprintf(holder, sizeof holder, "'%s'", name);
     else

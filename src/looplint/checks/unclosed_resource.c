@@ -44,7 +44,10 @@ static int report(const ll_check_context *context, const ll_unit *unit, const ll
                   const ll_ownership_defect *defect, ll_findings *out)
 {
     const ll_call *call = &function->calls[defect->call];
-    char callee[128], release[128], hint[160] = "", holder[160];
+    char callee[128];
+    char release[128];
+    char hint[160] = "";
+    char holder[160];
     ll_ownership_call_name(call, callee, sizeof callee);
     if (release_hint(context, function, defect->acquire, release, sizeof release))
         snprintf(hint, sizeof hint, " (use '%s')", release);

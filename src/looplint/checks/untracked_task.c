@@ -23,7 +23,8 @@ static int report(const ll_unit *unit, const ll_function *function,
                   const ll_ownership_defect *defect, ll_findings *out)
 {
     const ll_call *call = &function->calls[defect->call];
-    char spawn[128], holder[160];
+    char spawn[128];
+    char holder[160];
     ll_ownership_call_name(call, spawn, sizeof spawn);
     const char *name = ll_ownership_variable_name(function, defect->variable);
     if (name)
