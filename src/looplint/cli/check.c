@@ -343,10 +343,8 @@ static int run(check_settings *settings, int argc, char **argv) {
     if (ll_analysis_run(&plan, &options, &analysis, &error) < 0)
         goto fail;
     analysis.statistics.seconds_plan = planned - started;
-    if (analysis.statistics.units_failed == analysis.unit_count && analysis.unit_count) {
-        /* Every TU failed: report clang's errors, but the analysis did not run. */
-        status = LL_EXIT_ANALYSIS;
-    }
+    /* Every TU failed: clang's errors are reported, but the analysis did not run. */
+    bool nothing_parsed = analysis.unit_count && analysis.statistics.units_failed == analysis.unit_count;
     ll_fingerprints_compute(&analysis.findings, root);
     char *statistics = statistics_json(&analysis.statistics);
     int finished = ll_store_run_finish(store, run_id, &analysis.findings,
@@ -366,10 +364,12 @@ static int run(check_settings *settings, int argc, char **argv) {
         goto fail;
     if (settings->stats)
         print_statistics(&analysis.statistics);
-    if (status != LL_EXIT_ANALYSIS)
-        status = gate(&analysis.findings, settings->fail_on);
-    else
+    if (nothing_parsed) {
         ll_cli_error("no translation unit could be parsed");
+        status = LL_EXIT_ANALYSIS;
+    } else {
+        status = gate(&analysis.findings, settings->fail_on);
+    }
     goto done;
 fail:
     ll_cli_error(error.message);
