@@ -600,7 +600,7 @@ static int acquire_handle(ownership_run *run, unsigned char *state, uint32_t sit
     else if (acquire->failure == LL_FAILURE_NONZERO_RETURN)
         decider = operation->target;
     /* An earlier handle of this site still held by other variables (a
-       previous iteration'site) is no longer followed: one slot per site. */
+       previous iteration's) is no longer followed: one slot per site. */
     let_go(run, state, site);
     state[site] = acquire->failure == LL_FAILURE_NONE ? STATUS_OWNED : STATUS_MAYBE;
     bit_assign(aliases_of(run, state, site), holder, true);
