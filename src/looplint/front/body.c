@@ -1,7 +1,8 @@
 /*
  * body.c - one function definition's body lowered into variables, blocks
- * and loops (facts.h says what each means; the expressions are lowered by
- * body_expression.c).
+ * and loops (facts.h says what each means): ll_front_function_body() and
+ * the statements. Expressions, calls and conditions are lowered by
+ * body_expression.c, body_call.c and body_condition.c (body.h).
  *
  * Variables: the parameters in order, then every local in order of
  * declaration, numbered by a first walk over the body, so that a
