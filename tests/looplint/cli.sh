@@ -30,6 +30,7 @@ cat >"$project/src/quiet.c" <<'C'
 int add(int a, int b) { return a + b; }
 C
 write_database "$project/build" ../src/service.c ../src/quiet.c
+touch "$project/.looplint" # marks the project root: paths are printed relative to it
 
 # ---- version and help --------------------------------------------------------
 expect_status 0 "--version" "$LOOPLINT" --version && expect_match "$OUT" '^looplint [0-9]+\.[0-9]+' "version text"
@@ -44,7 +45,7 @@ expect_status 2 "unknown check id" "$LOOPLINT" check -p "$project/build" --disab
 
 # ---- findings -----------------------------------------------------------------
 expect_status 1 "check finds the blocking call" "$LOOPLINT" check -p "$project/build" --no-color -q
-expect_match "$OUT" '^src/service\.c:5:5: error: .*sleep.* \[looplint-blocking-call\]$' "text: clang-style first line, path relative to the git-less project root"
+expect_match "$OUT" '^src/service\.c:5:5: error: .*sleep.* \[looplint-blocking-call\]$' "text: clang-style first line, path relative to the project root"
 expect_match "$OUT" '^    sleep\(1\);$' "text: the source line"
 expect_match "$OUT" '^    \^' "text: the caret"
 expect_match "$OUT" 'note: .*handle' "text: the chain names the task"
@@ -68,8 +69,12 @@ expect_match "$ERR" 'TUs: .* parsed, .* cached' "--stats prints TU counts"
 expect_match "$ERR" 'indirect calls' "--stats prints unresolved indirect calls"
 
 # The database is found like clangd: upward, or in build/.
-(cd "$project/src" && expect_status 1 "database found in ../build from src/" "$LOOPLINT" check -q)
-(cd "$project" && expect_status 1 "database found in build/" "$LOOPLINT" check -q)
+pushd "$project/src" >/dev/null
+expect_status 1 "database found in ../build from src/" "$LOOPLINT" check -q
+popd >/dev/null
+pushd "$project" >/dev/null
+expect_status 1 "database found in build/" "$LOOPLINT" check -q
+popd >/dev/null
 [[ -f "$project/build/.looplint/looplint.db" ]] && pass "store created beside the database" || fail "no store at build/.looplint/looplint.db"
 
 # Second run: every TU comes from the cache.
@@ -82,7 +87,9 @@ expect_match "$ERR" '2 TUs: 1 parsed, 1 cached' "only the edited TU is parsed"
 # ---- bad input --------------------------------------------------------------------
 empty=$WORK/empty
 mkdir -p "$empty"
-(cd "$empty" && expect_status 3 "no compile database" "$LOOPLINT" check)
+pushd "$empty" >/dev/null
+expect_status 3 "no compile database" "$LOOPLINT" check
+popd >/dev/null
 expect_match "$ERR" 'compile_commands.json' "the message names the database"
 
 broken=$WORK/broken

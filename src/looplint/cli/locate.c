@@ -157,21 +157,36 @@ static char *upward(const char *start, const char *name) {
     return NULL;
 }
 
-char *ll_locate_project_root(const char *database_directory) {
-    char *root = upward(database_directory, ".looplint");
-    /* A .looplint directory beside the database is the store, not a config. */
-    if (root) {
-        char *candidate = join(root, ".looplint");
-        int is_config = candidate && ll_is_file(candidate);
+/* The nearest directory from `start` upward holding a regular file
+ * `.looplint` (a directory of that name is a store, not a configuration). */
+static char *configuration_root(const char *start) {
+    char *directory = strdup(start);
+    while (directory) {
+        char *found = upward(directory, ".looplint");
+        free(directory);
+        if (!found)
+            return NULL;
+        char *candidate = join(found, ".looplint");
+        int is_configuration = candidate && ll_is_file(candidate);
         free(candidate);
-        if (is_config)
-            return root;
-        free(root);
+        if (is_configuration)
+            return found;
+        char *slash = strrchr(found, '/');
+        if (!slash || slash == found) {
+            free(found);
+            return NULL;
+        }
+        *slash = '\0';
+        directory = found;
     }
-    root = upward(database_directory, ".git");
-    if (root)
-        return root;
-    return strdup(database_directory);
+    return NULL;
+}
+
+char *ll_locate_project_root(const char *database_directory) {
+    char *root = configuration_root(database_directory);
+    if (!root)
+        root = upward(database_directory, ".git");
+    return root ? root : strdup(database_directory);
 }
 
 char *ll_locate_default_store(const char *database_directory) {
