@@ -832,6 +832,104 @@ static void test_noreturn_is_not_an_exit(void **state)
     expect_clean(*state, b, RESOURCES);
 }
 
+/* ---- Resources: through user functions (a linked program) ----------------------------- */
+
+/* Adds `int NAME(T *handle) { T *copy = handle; CALLEE(copy); return 0; }`
+ * to the builder's unit (CALLEE NULL: `*out = copy;` instead); the
+ * builder goes on building f afterwards. */
+static void add_helper(builder *b, const char *name, const char *callee)
+{
+    char usr[64];
+    snprintf(usr, sizeof usr, "c:@F@%s", name);
+    assert_non_null(ll_unit_add_function(b->unit, name, usr));
+    b->function = &b->unit->functions[b->unit->function_count - 1];
+    b->function->is_definition = true;
+    ll_index handle = variable(b, "handle", LL_VARIABLE_PARAMETER, true);
+    ll_index copy = pointer(b, "copy");
+    blocks(b, 1);
+    assign(b, 0, copy, V(handle));
+    if (callee) {
+        ll_index call = CALL(b, 0, LL_NONE, callee, V(copy));
+        snprintf(usr, sizeof usr, "c:@F@%s", callee);
+        b->function->calls[call].callee_usr = ll_strdup(usr);
+    } else {
+        store(b, 0, V(copy));
+    }
+    ret(b, 0, K(0));
+    b->function = &b->unit->functions[0];
+}
+
+/* f: FILE *f = fopen(); if (!f) return NULL; NAME(f); return 0;  with the
+ * helpers the test added; returns the result of analysing f linked. */
+static ll_ownership_result through_helper(ll_packs *packs, builder *b, ll_index *open, ll_index *f,
+                                          uint32_t *line)
+{
+    *f = pointer(b, "f");
+    blocks(b, 3);
+    *open = CALL(b, 0, *f, "fopen", STR, STR);
+    branch(b, 0, *f, EQ, 0, 1, 2);
+    ret(b, 1, NUL);
+    ll_index call = CALL(b, 2, LL_NONE, "helper", V(*f));
+    b->function->calls[call].callee_usr = ll_strdup("c:@F@helper");
+    ret(b, 2, K(0));
+    *line = line_of(b, 2);
+
+    ll_statistics statistics;
+    memset(&statistics, 0, sizeof statistics);
+    ll_error error;
+    ll_program *program = ll_program_link(&b->unit, 1, packs, &statistics, &error);
+    assert_non_null(program);
+    ll_ownership_options options = {.kinds = RESOURCES, .program = program};
+    ll_ownership_result result;
+    assert_int_equal(ll_ownership_analyze(&b->unit->functions[0], packs, &options, &result), 0);
+    ll_program_free(program);
+    return result;
+}
+
+/* helper only borrows the handle (inspect() borrows it, through a copy):
+ * f still owns it, and leaks it. Also through a chain of helpers, and when
+ * helper passes it only to itself. */
+static void test_borrowing_helper(void **state)
+{
+    const char *const chains[][2] = {{"inspect", NULL}, {"deeper", "inspect"}, {"helper", NULL}};
+    for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++) {
+        builder *b = build();
+        add_helper(b, "helper", chains[i][0]);
+        if (chains[i][1])
+            add_helper(b, chains[i][0], chains[i][1]);
+        ll_index open, f;
+        uint32_t line;
+        ll_ownership_result result = through_helper(*state, b, &open, &f, &line);
+        assert_int_equal(result.defect_count, 1);
+        expect_defect(&result, 0, LL_OWNERSHIP_LEAK, open, f, line);
+        assert_int_equal(result.unknown_calls, 0);
+        ll_ownership_result_free(&result);
+        unbuild(b);
+    }
+}
+
+/* helper closes it, stores it, passes it on to a function that closes
+ * it, or to a function that is not defined: f stops following the handle,
+ * and counts the call. */
+static void test_keeping_helper(void **state)
+{
+    const char *const chains[][2] = {
+        {"fclose", NULL}, {NULL, NULL}, {"deeper", "fclose"}, {"undefined", NULL}};
+    for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++) {
+        builder *b = build();
+        add_helper(b, "helper", chains[i][0]);
+        if (chains[i][1])
+            add_helper(b, chains[i][0], chains[i][1]);
+        ll_index open, f;
+        uint32_t line;
+        ll_ownership_result result = through_helper(*state, b, &open, &f, &line);
+        assert_int_equal(result.defect_count, 0);
+        assert_int_equal(result.unknown_calls, 1);
+        ll_ownership_result_free(&result);
+        unbuild(b);
+    }
+}
+
 /* ---- Tasks ----------------------------------------------------------------------------------- */
 
 /* nest_spawn(worker, 0); and (void)nest_spawn(worker, 0); */
@@ -1410,6 +1508,8 @@ int main(void)
         cmocka_unit_test(test_out_parameter),
         cmocka_unit_test(test_out_parameter_tested_in_place),
         cmocka_unit_test(test_owned_handle_is_not_null),
+        cmocka_unit_test(test_borrowing_helper),
+        cmocka_unit_test(test_keeping_helper),
         cmocka_unit_test(test_noreturn_is_not_an_exit),
         cmocka_unit_test(test_discarded_spawn),
         cmocka_unit_test(test_join_forever),

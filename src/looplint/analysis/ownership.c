@@ -212,6 +212,9 @@ typedef struct ownership_run {
     const ll_function *function;
     uint32_t kinds;
     uint32_t state_limit;
+    ll_packs *packs;
+    const ll_program *program; /* NULL when not linked */
+    uint32_t id;               /* the function's number in the program, or LL_NONE */
 
     const ll_function_rule **rules; /* per call; NULL when undescribed */
     ll_index *site_of_call;         /* per call; LL_NONE when not followed */
@@ -540,7 +543,14 @@ static void pass_handle(ownership_run *run, unsigned char *state, uint32_t site,
     const ll_function_rule *rule = run->rules[operation->call];
     uint32_t bit = position <= 32 ? 1u << (position - 1) : 0;
     if (!rule) {
-        /* A user or unknown function: it may release or keep the handle. */
+        /* A user or unknown function: unless it provably borrows the
+           handle, it may release or keep it. */
+        uint32_t callee = run->id == LL_NONE
+                              ? LL_NONE
+                              : ll_program_callee(run->program, run->id, operation->call);
+        if (kind == LL_VALUE_VARIABLE && callee != LL_NONE &&
+            ll_ownership_borrows(run->program, run->packs, callee, position))
+            return;
         run->unknown_call[operation->call] = true;
         let_go(run, state, site);
         return;
@@ -1167,6 +1177,9 @@ int ll_ownership_analyze(const ll_function *function, ll_packs *packs,
     run.function = function;
     run.kinds = options->kinds;
     run.state_limit = options->state_limit ? options->state_limit : LL_OWNERSHIP_STATE_LIMIT;
+    run.packs = packs;
+    run.program = options->program;
+    run.id = run.program ? ll_program_function_id(run.program, function) : LL_NONE;
     if (prepare(&run, packs) < 0)
         goto fail;
     if (run.site_count > 0 && explore(&run) < 0)

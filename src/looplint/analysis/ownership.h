@@ -15,7 +15,8 @@
  * branches on the same unchanged condition are correlated. Responsibility
  * ends (silently) when the handle is returned, stored outside the locals,
  * given to a function that takes it, or passed to a function the packs do
- * not describe (counted: the analysis cannot know what it does).
+ * not describe (counted: the analysis cannot know what it does) - unless
+ * the linked program shows that function only borrows it.
  *
  * Which kinds of handle to follow is the caller's choice, so the checks for
  * resources, tasks, locks and queue items share this engine. When a
@@ -48,6 +49,10 @@
 typedef struct ll_ownership_options {
     uint32_t kinds;       /* LL_OWNERSHIP_KIND(LL_RESOURCE) | ... */
     uint32_t state_limit; /* 0: LL_OWNERSHIP_STATE_LIMIT */
+    /* The linked program holding the function, to see through calls of
+       user functions (ll_ownership_borrows); NULL: any user function may
+       keep a handle it is given. */
+    const ll_program *program;
 } ll_ownership_options;
 
 enum ll_ownership_defect_kind {
@@ -94,6 +99,13 @@ typedef struct ll_ownership_result {
 int ll_ownership_analyze(const ll_function *function, ll_packs *packs,
                          const ll_ownership_options *options, ll_ownership_result *result);
 void ll_ownership_result_free(ll_ownership_result *result);
+
+/* Whether function `id` of the program only borrows a handle passed as
+ * its parameter `parameter` (from 1): neither it nor any function it
+ * passes the handle on to stores, returns, releases or takes it. False
+ * whenever that cannot be shown (ownership_summary.c). */
+bool ll_ownership_borrows(const ll_program *program, ll_packs *packs, uint32_t id,
+                          uint32_t parameter);
 
 /* Adds a result to the run's counters (statistics may be NULL): the
  * undescribed callees given a handle, and a function given up on. */

@@ -89,6 +89,7 @@ static int check_function(const ll_check_context *context, const ll_unit *unit,
         return 0;
     ll_ownership_options options = {
         .kinds = LL_OWNERSHIP_KIND(LL_RESOURCE) | LL_OWNERSHIP_KIND(LL_RESOURCE_SESSION),
+        .program = context->program,
     };
     ll_ownership_result result;
     if (ll_ownership_analyze(function, context->packs, &options, &result) < 0)

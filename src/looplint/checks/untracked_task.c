@@ -62,7 +62,10 @@ static int check_function(const ll_check_context *context, const ll_unit *unit,
 {
     if (!function->is_definition || !context->packs)
         return 0;
-    ll_ownership_options options = {.kinds = LL_OWNERSHIP_KIND(LL_RESOURCE_TASK)};
+    ll_ownership_options options = {
+        .kinds = LL_OWNERSHIP_KIND(LL_RESOURCE_TASK),
+        .program = context->program,
+    };
     ll_ownership_result result;
     if (ll_ownership_analyze(function, context->packs, &options, &result) < 0)
         return -1;
