@@ -1290,6 +1290,46 @@ static void test_deep_chains_stay_linear(void **state)
     assert_int_equal(block, block_of(function, "then_call"));
 }
 
+/* Clang nests an else-if chain and a chain of && as deep as they are
+ * long: the one is walked in a loop, the other goes flat past the depth
+ * limit, and neither overflows the stack. */
+static void test_very_deep_code(void **state)
+{
+    enum { CHAIN = 3000 };
+    size_t size = 48 * CHAIN + 1024;
+    char *source = malloc(size);
+    assert_non_null(source);
+    size_t used = (size_t)snprintf(source, size, "int g(int);\nint f(int a)\n{\n");
+    for (int i = 0; i < CHAIN; i++)
+        used += (size_t)snprintf(source + used, size - used, "    %sif (a == %d) return g(%d);\n",
+                                 i ? "else " : "", i, i);
+    snprintf(source + used, size - used, "    return 0;\n}\n");
+    const ll_function *function = lower(*state, source, "f");
+    assert_int_equal(function->call_count, CHAIN);
+    /* entry, the join, a then block per if and an else block per if but
+       the last */
+    assert_int_equal(function->block_count, 2 * CHAIN + 1);
+    ll_index block = 0;
+    for (int i = 0; i < CHAIN; i++) {
+        assert_int_equal(function->blocks[block].test.relation, LL_RELATION_EQUAL);
+        assert_int_equal(function->blocks[block].test.constant, i);
+        assert_int_equal(function->blocks[function->blocks[block].successors[0]].terminator,
+                         LL_TERMINATOR_RETURN);
+        block = function->blocks[block].successors[1];
+    }
+    assert_int_equal(function->blocks[block].returned.constant, 0);
+
+    used = (size_t)snprintf(source, size, "int g(int);\nint f(void)\n{\n    if (g(0)");
+    for (int i = 1; i < CHAIN; i++)
+        used += (size_t)snprintf(source + used, size - used, " && g(%d)", i);
+    snprintf(source + used, size - used, ")\n        return 1;\n    return g(-1) + %s;\n}\n",
+             "g(-2)");
+    function = lower(*state, source, "f");
+    free(source);
+    assert_int_equal(function->call_count, CHAIN + 2);
+    assert_true(function->block_count < CHAIN);
+}
+
 static void test_syntax_errors(void **state)
 {
     const ll_function *function = lower(*state,
@@ -1334,6 +1374,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_initializers_and_statement_expressions, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deep_chains_stay_linear, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_very_deep_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,10 @@
  */
 #include "body.h"
 
+/* Lowering follows the syntax tree down, as its shape is recursive; the
+ * depth is bounded by LL_BODY_DEPTH_LIMIT (body.h). */
+// NOLINTBEGIN(misc-no-recursion)
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,30 +318,47 @@ static enum CXChildVisitResult lower_declaration(CXCursor cursor, CXCursor paren
     return CXChildVisit_Continue;
 }
 
+/* if / else if / ... / else: one join for the whole chain, which is
+ * walked in a loop (generated code has chains thousands long). */
 static int lower_if(ll_body *body, CXCursor statement)
 {
-    CXCursor parts[3];
-    unsigned count = ll_body_children(statement, parts, 3);
-    if (count < 2 || count > 3 || !is_expression(parts[0]))
-        return lower_children(body, statement);
-    ll_index then_block = ll_body_add_block(body);
-    ll_index else_block = count == 3 ? ll_body_add_block(body) : LL_NONE;
-    ll_index join = ll_body_add_block(body);
-    enum ll_body_condition folded;
-    if (then_block == LL_NONE || join == LL_NONE || (count == 3 && else_block == LL_NONE) ||
-        ll_body_lower_condition(body, parts[0], then_block, count == 3 ? else_block : join,
-                                &folded) != 0)
-        return -1;
-    body->current = then_block;
-    if (ll_body_lower_statement(body, parts[1]) != 0 ||
-        ll_body_jump(body, join, body->no_location) != 0)
-        return -1;
-    if (count == 3) {
-        body->current = else_block;
-        if (ll_body_lower_statement(body, parts[2]) != 0 ||
+    ll_index join = LL_NONE;
+    for (;;) {
+        CXCursor parts[3];
+        unsigned count = ll_body_children(statement, parts, 3);
+        if (count < 2 || count > 3 || !is_expression(parts[0])) {
+            if (lower_children(body, statement) != 0)
+                return -1;
+            break;
+        }
+        ll_index then_block = ll_body_add_block(body);
+        ll_index else_block = count == 3 ? ll_body_add_block(body) : LL_NONE;
+        if (join == LL_NONE)
+            join = ll_body_add_block(body);
+        enum ll_body_condition folded;
+        if (then_block == LL_NONE || join == LL_NONE || (count == 3 && else_block == LL_NONE) ||
+            ll_body_lower_condition(body, parts[0], then_block, count == 3 ? else_block : join,
+                                    &folded) != 0)
+            return -1;
+        body->current = then_block;
+        if (ll_body_lower_statement(body, parts[1]) != 0 ||
             ll_body_jump(body, join, body->no_location) != 0)
             return -1;
+        if (count == 2)
+            break;
+        body->current = else_block;
+        if (clang_getCursorKind(parts[2]) == CXCursor_IfStmt) {
+            statement = parts[2];
+            continue;
+        }
+        if (ll_body_lower_statement(body, parts[2]) != 0)
+            return -1;
+        break;
     }
+    if (join == LL_NONE) /* not an if clang could make sense of */
+        return 0;
+    if (ll_body_jump(body, join, body->no_location) != 0)
+        return -1;
     body->current = join;
     return 0;
 }
@@ -644,31 +665,38 @@ static int lower_switch(ll_body *body, CXCursor statement)
 }
 
 /* case and default: a block of their own, reached from the switch and by
- * falling through from the code above. */
-static int lower_case(ll_body *body, CXCursor statement, bool is_default)
+ * falling through from the code above. `case 1: case 2: ...` nests each
+ * label in the one before; the nest is walked in a loop. */
+static int lower_case(ll_body *body, CXCursor statement)
 {
-    CXCursor parts[3];
-    unsigned count = ll_body_children(statement, parts, 3);
-    if (count == 0 || count > 3)
-        return lower_children(body, statement);
-    ll_index block = ll_body_add_block(body);
-    if (block == LL_NONE || ll_body_jump(body, block, body->no_location) != 0)
-        return -1;
-    ll_body_switch *cases = body->innermost_switch;
-    if (cases) {
-        if (cases->count == cases->capacity) {
-            uint32_t capacity = cases->capacity ? cases->capacity * 2 : 8;
-            ll_index *bigger = realloc(cases->cases, capacity * sizeof *bigger);
-            if (!bigger)
-                return ll_body_fail(body);
-            cases->cases = bigger;
-            cases->capacity = capacity;
+    for (;;) {
+        enum CXCursorKind kind = clang_getCursorKind(statement);
+        CXCursor parts[3];
+        unsigned count = ll_body_children(statement, parts, 3);
+        if (count == 0 || count > 3)
+            return lower_children(body, statement);
+        ll_index block = ll_body_add_block(body);
+        if (block == LL_NONE || ll_body_jump(body, block, body->no_location) != 0)
+            return -1;
+        ll_body_switch *cases = body->innermost_switch;
+        if (cases) {
+            if (cases->count == cases->capacity) {
+                uint32_t capacity = cases->capacity ? cases->capacity * 2 : 8;
+                ll_index *bigger = realloc(cases->cases, capacity * sizeof *bigger);
+                if (!bigger)
+                    return ll_body_fail(body);
+                cases->cases = bigger;
+                cases->capacity = capacity;
+            }
+            cases->cases[cases->count++] = block;
+            cases->has_default = cases->has_default || kind == CXCursor_DefaultStmt;
         }
-        cases->cases[cases->count++] = block;
-        cases->has_default = cases->has_default || is_default;
+        body->current = block;
+        statement = parts[count - 1];
+        kind = clang_getCursorKind(statement);
+        if (kind != CXCursor_CaseStmt && kind != CXCursor_DefaultStmt)
+            return ll_body_lower_statement(body, statement);
     }
-    body->current = block;
-    return ll_body_lower_statement(body, parts[count - 1]);
 }
 
 static int lower_label(ll_body *body, CXCursor statement)
@@ -740,13 +768,8 @@ static int lower_return(ll_body *body, CXCursor statement)
     return 0;
 }
 
-int ll_body_lower_statement(ll_body *body, CXCursor statement)
+static int lower_statement(ll_body *body, CXCursor statement, enum CXCursorKind kind)
 {
-    enum CXCursorKind kind = clang_getCursorKind(statement);
-    if (clang_isExpression(kind))
-        return ll_body_lower_discarded(body, statement);
-    if (!clang_isStatement(kind))
-        return 0; /* declarations of types and functions, attributes */
     switch (kind) {
     case CXCursor_CompoundStmt:
         return lower_children(body, statement);
@@ -764,9 +787,8 @@ int ll_body_lower_statement(ll_body *body, CXCursor statement)
     case CXCursor_SwitchStmt:
         return lower_switch(body, statement);
     case CXCursor_CaseStmt:
-        return lower_case(body, statement, false);
     case CXCursor_DefaultStmt:
-        return lower_case(body, statement, true);
+        return lower_case(body, statement);
     case CXCursor_LabelStmt:
         return lower_label(body, statement);
     case CXCursor_GotoStmt:
@@ -788,6 +810,21 @@ int ll_body_lower_statement(ll_body *body, CXCursor statement)
     default: /* asm, attributed statements, whatever else: their parts */
         return lower_children(body, statement);
     }
+}
+
+int ll_body_lower_statement(ll_body *body, CXCursor statement)
+{
+    enum CXCursorKind kind = clang_getCursorKind(statement);
+    if (clang_isExpression(kind))
+        return ll_body_lower_discarded(body, statement);
+    if (!clang_isStatement(kind))
+        return 0; /* declarations of types and functions, attributes */
+    if (body->depth >= LL_BODY_DEPTH_LIMIT)
+        return ll_body_lower_flat(body, statement);
+    body->depth++;
+    int result = lower_statement(body, statement, kind);
+    body->depth--;
+    return result;
 }
 
 /* ---- The whole body ---------------------------------------------------------------------- */
@@ -874,3 +911,5 @@ fail:
     free(body.gotos);
     return result;
 }
+
+// NOLINTEND(misc-no-recursion)

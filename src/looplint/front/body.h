@@ -48,6 +48,12 @@ typedef struct ll_body_switch {
     bool has_default;
 } ll_body_switch;
 
+/* Lowering recurses over the syntax tree, which clang builds without
+ * limit (a chain of a thousand `+` is a thousand deep). Below this depth a
+ * statement or expression is lowered flat (ll_body_lower_flat): the calls
+ * in it and nothing of its structure. */
+#define LL_BODY_DEPTH_LIMIT 1000
+
 typedef struct ll_body {
     ll_front_unit *front;
     CXTranslationUnit translation_unit;
@@ -64,6 +70,7 @@ typedef struct ll_body {
     ll_index break_target;    /* LL_NONE outside loops and switches */
     ll_index continue_target; /* LL_NONE outside loops */
     ll_body_switch *innermost_switch;
+    unsigned depth;          /* of statements and expressions being lowered */
     ll_location no_location; /* for jumps that are no statement's */
     bool out_of_memory;      /* every failure below is this one */
 } ll_body;
@@ -132,7 +139,8 @@ int ll_body_set_function(ll_body *body, ll_value *value, CXCursor declaration);
 int ll_body_add_use(ll_body *body, ll_index variable, CXCursor cursor);
 
 /* Evaluates `cursor` into *value (initialised here; the caller clears
- * it). `use` says how a call's result is used when `cursor` is a call. */
+ * it, unless this fails). `use` says how a call's result is used when
+ * `cursor` is a call. */
 int ll_body_lower_expression(ll_body *body, CXCursor cursor, enum ll_result_use use,
                              ll_value *value);
 /* Evaluates `cursor` for its effects only (an expression statement). */
@@ -142,6 +150,9 @@ int ll_body_lower_discarded(ll_body *body, CXCursor cursor);
 int ll_body_lower_operand(ll_body *body, CXCursor cursor, bool *pure);
 /* Every expression child of `cursor` as an operand. */
 int ll_body_lower_operands(ll_body *body, CXCursor cursor, bool *pure);
+/* The value of `cursor` when it is a name or a literal, else OTHER;
+ * nothing is lowered. Like ll_body_lower_expression for *value. */
+int ll_body_leaf_value(ll_body *body, CXCursor cursor, ll_value *value);
 /* `local = initializer` for a declaration's initializer. */
 int ll_body_lower_initializer(ll_body *body, ll_index variable, CXCursor initializer,
                               ll_location location);
@@ -152,6 +163,11 @@ int ll_body_lower_initializer(ll_body *body, ll_index variable, CXCursor initial
  * to a temporary (the VARIABLE *value) when `use` is USED. */
 int ll_body_lower_call(ll_body *body, CXCursor call, enum ll_result_use use, ll_index target,
                        ll_value *value);
+
+/* Lowers `cursor` without recursing: a CALL for each call in it, in the
+ * order they start, with simple arguments only; a USE for each local it
+ * reads. Control flow in it is not followed. */
+int ll_body_lower_flat(ll_body *body, CXCursor cursor);
 
 /* ---- body_condition.c --------------------------------------------------------- */
 

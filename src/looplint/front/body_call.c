@@ -40,8 +40,9 @@ static char *record_type(CXCursor field)
     return copy;
 }
 
-/* Sets who is called, lowering what the callee expression reads. */
-static int describe_callee(ll_body *body, ll_index index, CXCursor callee)
+/* Sets who is called, lowering what the callee expression reads unless
+ * the call is lowered flat. */
+static int describe_callee(ll_body *body, ll_index index, CXCursor callee, bool flat)
 {
     ll_call *call = &body->function->calls[index];
     CXCursor base;
@@ -72,13 +73,13 @@ static int describe_callee(ll_body *body, ll_index index, CXCursor callee)
             ll_body_is_kind(field, CXCursor_FieldDecl) ? record_type(field) : strdup("");
         if (!call->callee_name || !call->callee_type)
             return ll_body_fail(body);
-        if (ll_body_expression_children(callee, &base, 1) == 1)
+        if (!flat && ll_body_expression_children(callee, &base, 1) == 1)
             return ll_body_lower_operand(body, base, NULL);
         return 0;
     }
     default:
         call->callee_kind = LL_CALLEE_OTHER;
-        return ll_body_lower_operand(body, callee, NULL);
+        return flat ? 0 : ll_body_lower_operand(body, callee, NULL);
     }
 }
 
@@ -154,15 +155,16 @@ static bool is_noreturn(ll_body *body, CXCursor written, CXCursor callee)
 
 /* A call: callee, then arguments left to right (a call among them goes to
  * a temporary first), then the CALL operation, whose result goes to
- * `target` when given, else to a temporary when `use` is USED. */
-int ll_body_lower_call(ll_body *body, CXCursor call, enum ll_result_use use, ll_index target,
-                       ll_value *value)
+ * `target` when given, else to a temporary when `use` is USED. Lowered
+ * flat, the arguments are only their leaf values. */
+static int lower_call(ll_body *body, CXCursor call, enum ll_result_use use, ll_index target,
+                      ll_value *value, bool flat)
 {
     ll_body_value_init(value);
     CXCursor written;
     if (ll_body_children(call, &written, 1) < 1 ||
         !clang_isExpression(clang_getCursorKind(written)))
-        return ll_body_lower_operands(body, call, NULL);
+        return flat ? 0 : ll_body_lower_operands(body, call, NULL);
     CXCursor callee = ll_body_strip(written);
     CXCursor pointer;
     /* (*fp)(x) calls fp. */
@@ -174,7 +176,7 @@ int ll_body_lower_call(ll_body *body, CXCursor call, enum ll_result_use use, ll_
     ll_index index = ll_function_add_call(body->function, NULL);
     if (index == LL_NONE)
         return ll_body_fail(body);
-    if (describe_callee(body, index, callee) != 0)
+    if (describe_callee(body, index, callee, flat) != 0)
         return -1;
     ll_location location = ll_body_location(body, callee);
     char *text = ll_front_range_text(body->front, clang_getCursorExtent(call));
@@ -185,9 +187,10 @@ int ll_body_lower_call(ll_body *body, CXCursor call, enum ll_result_use use, ll_
 
     int count = clang_Cursor_getNumArguments(call);
     for (int i = 0; i < count; i++) {
+        CXCursor expression = clang_Cursor_getArgument(call, (unsigned)i);
         ll_value argument;
-        if (ll_body_lower_expression(body, clang_Cursor_getArgument(call, i), LL_RESULT_USED,
-                                     &argument) != 0)
+        if ((flat ? ll_body_leaf_value(body, expression, &argument)
+                  : ll_body_lower_expression(body, expression, LL_RESULT_USED, &argument)) != 0)
             return -1;
         ll_value *slot = ll_call_add_argument(&body->function->calls[index]);
         if (!slot) {
@@ -222,4 +225,41 @@ int ll_body_lower_call(ll_body *body, CXCursor call, enum ll_result_use use, ll_
     if (is_noreturn(body, written, callee))
         ll_body_stop(body, LL_TERMINATOR_NORETURN, location);
     return 0;
+}
+
+int ll_body_lower_call(ll_body *body, CXCursor call, enum ll_result_use use, ll_index target,
+                       ll_value *value)
+{
+    return lower_call(body, call, use, target, value, false);
+}
+
+static enum CXChildVisitResult lower_flat_node(CXCursor cursor, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    ll_body *body = data;
+    switch (clang_getCursorKind(cursor)) {
+    case CXCursor_CallExpr: {
+        ll_value value;
+        int result = lower_call(body, cursor, LL_RESULT_USED, LL_NONE, &value, true);
+        ll_value_clear(&value);
+        return result == 0 ? CXChildVisit_Recurse : CXChildVisit_Break;
+    }
+    case CXCursor_DeclRefExpr: {
+        ll_index variable = ll_body_variable(body, clang_getCursorReferenced(cursor));
+        if (variable != LL_NONE && ll_body_add_use(body, variable, cursor) != 0)
+            return CXChildVisit_Break;
+        return CXChildVisit_Continue;
+    }
+    default:
+        return CXChildVisit_Recurse;
+    }
+}
+
+/* libclang's own walk does not recurse on the C stack, so this one goes
+ * as deep as clang does. */
+int ll_body_lower_flat(ll_body *body, CXCursor cursor)
+{
+    if (lower_flat_node(cursor, clang_getNullCursor(), body) == CXChildVisit_Recurse)
+        clang_visitChildren(cursor, lower_flat_node, body);
+    return body->out_of_memory ? -1 : 0;
 }

@@ -12,6 +12,10 @@
  */
 #include "body.h"
 
+/* Lowering follows the syntax tree down, as its shape is recursive; the
+ * depth is bounded by LL_BODY_DEPTH_LIMIT (body.h). */
+// NOLINTBEGIN(misc-no-recursion)
+
 static enum ll_relation relation_of(enum CXBinaryOperatorKind opcode)
 {
     switch (opcode) {
@@ -176,10 +180,9 @@ static int lower_junction(ll_body *body, CXCursor parts[2], bool conjunction, ta
 
 /* `written` is where the condition starts in the source (the `!` of
  * `!p`), the location of the branch. */
-static int lower_test(ll_body *body, CXCursor cursor, CXCursor written, targets to,
-                      enum ll_body_condition *folded)
+static int lower_test_kind(ll_body *body, CXCursor cursor, CXCursor written, targets to,
+                           enum ll_body_condition *folded)
 {
-    *folded = LL_BODY_CONDITION_VARIES;
     CXCursor node = ll_body_strip(cursor);
     CXCursor parts[3];
     switch (clang_getCursorKind(node)) {
@@ -243,9 +246,27 @@ static int lower_test(ll_body *body, CXCursor cursor, CXCursor written, targets 
     return result;
 }
 
+static int lower_test(ll_body *body, CXCursor cursor, CXCursor written, targets to,
+                      enum ll_body_condition *folded)
+{
+    *folded = LL_BODY_CONDITION_VARIES;
+    if (body->depth >= LL_BODY_DEPTH_LIMIT) {
+        ll_test unknown = {LL_RELATION_UNKNOWN, LL_NONE, 0};
+        if (ll_body_lower_flat(body, cursor) != 0)
+            return -1;
+        return branch_on(body, unknown, to, written);
+    }
+    body->depth++;
+    int result = lower_test_kind(body, cursor, written, to, folded);
+    body->depth--;
+    return result;
+}
+
 int ll_body_lower_condition(ll_body *body, CXCursor cursor, ll_index when_true, ll_index when_false,
                             enum ll_body_condition *folded)
 {
     targets to = {when_true, when_false, false};
     return lower_test(body, cursor, cursor, to, folded);
 }
+
+// NOLINTEND(misc-no-recursion)

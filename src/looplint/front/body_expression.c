@@ -23,6 +23,10 @@
  */
 #include "body.h"
 
+/* Lowering follows the syntax tree down, as its shape is recursive; the
+ * depth is bounded by LL_BODY_DEPTH_LIMIT (body.h). */
+// NOLINTBEGIN(misc-no-recursion)
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,8 +231,10 @@ int ll_body_lower_expression(ll_body *body, CXCursor cursor, enum ll_result_use 
                              ll_value *value)
 {
     bool pure = false;
-    if (lower_node(body, cursor, use, value, &pure) != 0)
+    if (lower_node(body, cursor, use, value, &pure) != 0) {
+        ll_value_clear(value);
         return -1;
+    }
     if (pure)
         fold(cursor, value);
     return 0;
@@ -648,21 +654,28 @@ static enum CXChildVisitResult lower_element(CXCursor cursor, CXCursor parent, C
     return CXChildVisit_Continue;
 }
 
-static int lower_node(ll_body *body, CXCursor cursor, enum ll_result_use use, ll_value *value,
-                      bool *pure)
+/* Names and literals: a value, nothing to lower. */
+static bool is_leaf(enum CXCursorKind kind)
 {
-    ll_body_value_init(value);
-    *pure = false;
-    CXCursor node = ll_body_strip(cursor);
-    CXCursor inner;
-    switch (clang_getCursorKind(node)) {
+    switch (kind) {
     case CXCursor_IntegerLiteral:
     case CXCursor_CharacterLiteral:
     case CXCursor_FloatingLiteral:
     case CXCursor_CXXBoolLiteralExpr:
-    case CXCursor_UnaryExpr: /* sizeof, _Alignof: the operand is not evaluated */
-        *pure = true;
-        return 0;
+    case CXCursor_UnaryExpr:
+    case CXCursor_StringLiteral:
+    case CXCursor_GNUNullExpr:
+    case CXCursor_CXXNullPtrLiteralExpr:
+    case CXCursor_DeclRefExpr:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int lower_leaf(ll_body *body, CXCursor node, ll_value *value, bool *pure)
+{
+    switch (clang_getCursorKind(node)) {
     case CXCursor_StringLiteral:
         value->kind = LL_VALUE_STRING;
         return 0;
@@ -670,32 +683,62 @@ static int lower_node(ll_body *body, CXCursor cursor, enum ll_result_use use, ll
     case CXCursor_CXXNullPtrLiteralExpr:
         value->kind = LL_VALUE_NULL;
         return 0;
-    case CXCursor_DeclRefExpr: {
-        CXCursor declaration = clang_getCursorReferenced(node);
-        ll_index variable = ll_body_variable(body, declaration);
-        if (variable != LL_NONE) {
-            value->kind =
-                ll_body_variable_is_array(body, variable) ? LL_VALUE_ADDRESS : LL_VALUE_VARIABLE;
-            value->variable = variable;
-            return 0;
-        }
-        switch (clang_getCursorKind(declaration)) {
-        case CXCursor_FunctionDecl:
-            return ll_body_set_function(body, value, declaration);
-        case CXCursor_EnumConstantDecl:
-            *pure = true;
-            value->kind = LL_VALUE_CONSTANT;
-            value->constant = clang_getEnumConstantDeclValue(declaration);
-            return 0;
-        case CXCursor_VarDecl:
-            /* A const global may fold to its initializer; if not, it is
-               the global. */
-            *pure = clang_isConstQualifiedType(clang_getCursorType(declaration)) != 0;
-            return set_global(body, value, declaration);
-        default:
-            return 0;
-        }
+    case CXCursor_DeclRefExpr:
+        break;
+    default: /* literals, and sizeof and _Alignof, whose operand is not evaluated */
+        *pure = true;
+        return 0;
     }
+    CXCursor declaration = clang_getCursorReferenced(node);
+    ll_index variable = ll_body_variable(body, declaration);
+    if (variable != LL_NONE) {
+        value->kind =
+            ll_body_variable_is_array(body, variable) ? LL_VALUE_ADDRESS : LL_VALUE_VARIABLE;
+        value->variable = variable;
+        return 0;
+    }
+    switch (clang_getCursorKind(declaration)) {
+    case CXCursor_FunctionDecl:
+        return ll_body_set_function(body, value, declaration);
+    case CXCursor_EnumConstantDecl:
+        *pure = true;
+        value->kind = LL_VALUE_CONSTANT;
+        value->constant = clang_getEnumConstantDeclValue(declaration);
+        return 0;
+    case CXCursor_VarDecl:
+        /* A const global may fold to its initializer; if not, it is the
+           global. */
+        *pure = clang_isConstQualifiedType(clang_getCursorType(declaration)) != 0;
+        return set_global(body, value, declaration);
+    default:
+        return 0;
+    }
+}
+
+int ll_body_leaf_value(ll_body *body, CXCursor cursor, ll_value *value)
+{
+    ll_body_value_init(value);
+    bool pure = false;
+    CXCursor node = ll_body_strip(cursor);
+    if (!is_leaf(clang_getCursorKind(node)))
+        return 0;
+    if (lower_leaf(body, node, value, &pure) != 0) {
+        ll_value_clear(value);
+        return -1;
+    }
+    if (pure)
+        fold(cursor, value);
+    return 0;
+}
+
+static int lower_kind(ll_body *body, CXCursor node, enum ll_result_use use, ll_value *value,
+                      bool *pure)
+{
+    CXCursor inner;
+    enum CXCursorKind kind = clang_getCursorKind(node);
+    if (is_leaf(kind))
+        return lower_leaf(body, node, value, pure);
+    switch (kind) {
     case CXCursor_UnaryOperator:
         return lower_unary(body, node, value, pure);
     case CXCursor_BinaryOperator:
@@ -728,3 +771,18 @@ static int lower_node(ll_body *body, CXCursor cursor, enum ll_result_use use, ll
         return ll_body_lower_operands(body, node, NULL);
     }
 }
+
+static int lower_node(ll_body *body, CXCursor cursor, enum ll_result_use use, ll_value *value,
+                      bool *pure)
+{
+    ll_body_value_init(value);
+    *pure = false;
+    if (body->depth >= LL_BODY_DEPTH_LIMIT)
+        return ll_body_lower_flat(body, cursor);
+    body->depth++;
+    int result = lower_kind(body, ll_body_strip(cursor), use, value, pure);
+    body->depth--;
+    return result;
+}
+
+// NOLINTEND(misc-no-recursion)
