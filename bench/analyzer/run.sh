@@ -35,8 +35,9 @@ timed() {
     shift
     /usr/bin/time -f '%e %M' -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
 }
-seconds_of() { cut -d' ' -f1 "$work/$1.time"; }
-kib_of() { cut -d' ' -f2 "$work/$1.time"; }
+# GNU time writes "Command exited with non-zero status N" first when it does.
+seconds_of() { tail -1 "$work/$1.time" | cut -d' ' -f1; }
+kib_of() { tail -1 "$work/$1.time" | cut -d' ' -f2; }
 ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
 
 # A deduplicated copy of a compile database (one entry per file) in $2.
@@ -89,9 +90,9 @@ bench_dataset() {
     python3 -c "import json,sys; print('\n'.join(e['file'] for e in json.load(open(sys.argv[1]))))" \
         "$database/compile_commands.json" >"$work/files"
     timed tidy xargs -P2 -n8 clang-tidy-19 --quiet --checks='-*,bugprone-*' -p "$database" <"$work/files"
-    # The largest TU (by preprocessed size is costly to find; use source size) alone.
+    # The largest TU (by source size: the preprocessed size is costly to find) alone.
     local largest
-    largest=$(xargs ls -S <"$work/files" | head -1)
+    largest=$(python3 -c "import os,sys; print(max(sys.stdin.read().split(), key=os.path.getsize))" <"$work/files")
     timed single "$floor" "$database" "$largest"
 
     local b c d e
