@@ -11,13 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *ll_strdup(const char *text) {
+char *ll_strdup(const char *text)
+{
     return text ? strdup(text) : NULL;
 }
 
 /* Makes room for one more element of `size` bytes in *items (holding
  * *count) and returns it zeroed, or NULL when out of memory. */
-static void *grow(void **items, uint32_t *count, size_t size) {
+static void *grow(void **items, uint32_t *count, size_t size)
+{
     uint32_t n = *count;
     /* The capacity is implicit: 0 when empty, else the larger of 4 and the
        next power of two, so it is full exactly at 0, 4, 8, 16... */
@@ -36,19 +38,22 @@ static void *grow(void **items, uint32_t *count, size_t size) {
     return slot;
 }
 
-static ll_location no_location(void) {
+static ll_location no_location(void)
+{
     ll_location location = {LL_NONE, 0, 0};
     return location;
 }
 
-void ll_value_clear(ll_value *value) {
+void ll_value_clear(ll_value *value)
+{
     free(value->name);
     free(value->usr);
     memset(value, 0, sizeof *value);
     value->variable = LL_NONE;
 }
 
-int ll_value_copy(ll_value *copy, const ll_value *value) {
+int ll_value_copy(ll_value *copy, const ll_value *value)
+{
     *copy = *value;
     copy->name = ll_strdup(value->name);
     copy->usr = ll_strdup(value->usr);
@@ -59,7 +64,8 @@ int ll_value_copy(ll_value *copy, const ll_value *value) {
     return 0;
 }
 
-ll_unit *ll_unit_new(const char *path, const char *directory, const char *arguments) {
+ll_unit *ll_unit_new(const char *path, const char *directory, const char *arguments)
+{
     ll_unit *unit = calloc(1, sizeof *unit);
     if (!unit)
         return NULL;
@@ -74,7 +80,8 @@ ll_unit *ll_unit_new(const char *path, const char *directory, const char *argume
     return unit;
 }
 
-static void free_function(ll_function *function) {
+static void free_function(ll_function *function)
+{
     for (uint32_t i = 0; i < function->variable_count; i++)
         free(function->variables[i].name);
     for (uint32_t i = 0; i < function->call_count; i++) {
@@ -105,7 +112,8 @@ static void free_function(ll_function *function) {
     free(function->usr);
 }
 
-void ll_unit_free(ll_unit *unit) {
+void ll_unit_free(ll_unit *unit)
+{
     if (!unit)
         return;
     for (uint32_t i = 0; i < unit->file_count; i++)
@@ -123,7 +131,8 @@ void ll_unit_free(ll_unit *unit) {
     free(unit);
 }
 
-ll_index ll_unit_add_file(ll_unit *unit, const char *path, uint64_t hash, bool is_system) {
+ll_index ll_unit_add_file(ll_unit *unit, const char *path, uint64_t hash, bool is_system)
+{
     char *copy = ll_strdup(path);
     if (!copy)
         return LL_NONE;
@@ -138,7 +147,8 @@ ll_index ll_unit_add_file(ll_unit *unit, const char *path, uint64_t hash, bool i
     return unit->file_count - 1;
 }
 
-ll_function *ll_unit_add_function(ll_unit *unit, const char *name, const char *usr) {
+ll_function *ll_unit_add_function(ll_unit *unit, const char *name, const char *usr)
+{
     char *name_copy = ll_strdup(name);
     char *usr_copy = ll_strdup(usr);
     ll_function *function = NULL;
@@ -158,7 +168,8 @@ fail:
 }
 
 ll_diagnostic *ll_unit_add_diagnostic(ll_unit *unit, ll_location location, bool is_error,
-                                      const char *message) {
+                                      const char *message)
+{
     char *copy = ll_strdup(message);
     if (message && !copy)
         return NULL;
@@ -175,7 +186,8 @@ ll_diagnostic *ll_unit_add_diagnostic(ll_unit *unit, ll_location location, bool 
 }
 
 ll_index ll_function_add_variable(ll_function *function, const char *name,
-                                  enum ll_variable_kind kind) {
+                                  enum ll_variable_kind kind)
+{
     char *copy = ll_strdup(name ? name : "");
     if (!copy)
         return LL_NONE;
@@ -191,7 +203,8 @@ ll_index ll_function_add_variable(ll_function *function, const char *name,
     return function->variable_count - 1;
 }
 
-ll_index ll_function_add_call(ll_function *function, const char *callee_name) {
+ll_index ll_function_add_call(ll_function *function, const char *callee_name)
+{
     char *copy = ll_strdup(callee_name);
     if (callee_name && !copy)
         return LL_NONE;
@@ -207,14 +220,16 @@ ll_index ll_function_add_call(ll_function *function, const char *callee_name) {
     return function->call_count - 1;
 }
 
-ll_value *ll_call_add_argument(ll_call *call) {
+ll_value *ll_call_add_argument(ll_call *call)
+{
     ll_value *value = grow((void **)&call->arguments, &call->argument_count, sizeof *value);
     if (value)
         value->variable = LL_NONE;
     return value;
 }
 
-ll_index ll_function_add_block(ll_function *function) {
+ll_index ll_function_add_block(ll_function *function)
+{
     ll_block *block = grow((void **)&function->blocks, &function->block_count, sizeof *block);
     if (!block)
         return LL_NONE;
@@ -224,7 +239,8 @@ ll_index ll_function_add_block(ll_function *function) {
     return function->block_count - 1;
 }
 
-ll_operation *ll_block_add_operation(ll_block *block, enum ll_operation_kind kind) {
+ll_operation *ll_block_add_operation(ll_block *block, enum ll_operation_kind kind)
+{
     ll_operation *operation =
         grow((void **)&block->operations, &block->operation_count, sizeof *operation);
     if (!operation)
@@ -237,7 +253,8 @@ ll_operation *ll_block_add_operation(ll_block *block, enum ll_operation_kind kin
     return operation;
 }
 
-int ll_block_set_successors(ll_block *block, const ll_index *successors, uint32_t count) {
+int ll_block_set_successors(ll_block *block, const ll_index *successors, uint32_t count)
+{
     ll_index *copy = NULL;
     if (count) {
         copy = malloc(count * sizeof *copy);
@@ -251,7 +268,8 @@ int ll_block_set_successors(ll_block *block, const ll_index *successors, uint32_
     return 0;
 }
 
-ll_loop *ll_function_add_loop(ll_function *function) {
+ll_loop *ll_function_add_loop(ll_function *function)
+{
     ll_loop *loop = grow((void **)&function->loops, &function->loop_count, sizeof *loop);
     if (!loop)
         return NULL;
@@ -260,7 +278,8 @@ ll_loop *ll_function_add_loop(ll_function *function) {
     return loop;
 }
 
-int ll_loop_add_block(ll_loop *loop, ll_index block) {
+int ll_loop_add_block(ll_loop *loop, ll_index block)
+{
     ll_index *slot = grow((void **)&loop->body_blocks, &loop->body_block_count, sizeof *slot);
     if (!slot)
         return -1;
@@ -268,7 +287,8 @@ int ll_loop_add_block(ll_loop *loop, ll_index block) {
     return 0;
 }
 
-const char *ll_unit_file_path(const ll_unit *unit, ll_location location) {
+const char *ll_unit_file_path(const ll_unit *unit, ll_location location)
+{
     if (!unit || location.file == LL_NONE || location.file >= unit->file_count)
         return "<unknown>";
     return unit->files[location.file].path;

@@ -40,37 +40,37 @@ typedef uint32_t ll_index;
 #define LL_FACTS_VERSION 1
 
 typedef struct ll_location {
-    ll_index file; /* into ll_unit.files; LL_NONE when unknown */
-    uint32_t line; /* 1-based */
+    ll_index file;   /* into ll_unit.files; LL_NONE when unknown */
+    uint32_t line;   /* 1-based */
     uint32_t column; /* 1-based, in bytes, as clang counts */
 } ll_location;
 
 /* A file the TU read: the main file first, then every included file. */
 typedef struct ll_file {
-    char *path; /* absolute, normalised */
-    uint64_t hash; /* content hash (XXH3-64) at extraction time */
+    char *path;     /* absolute, normalised */
+    uint64_t hash;  /* content hash (XXH3-64) at extraction time */
     bool is_system; /* a system header: declarations only */
 } ll_file;
 
 /* ---- Values: what an argument, an assigned or a returned expression is --- */
 enum ll_value_kind {
     LL_VALUE_OTHER = 0, /* anything not modelled below */
-    LL_VALUE_CONSTANT, /* an integer constant expression: .constant */
-    LL_VALUE_NULL, /* NULL, (void *)0, 0 in pointer context */
-    LL_VALUE_VARIABLE, /* a local or parameter (or temporary): .variable */
-    LL_VALUE_ADDRESS, /* &local: .variable */
-    LL_VALUE_FUNCTION, /* f, &f, (cast)f: .name and .usr of the function */
-    LL_VALUE_GLOBAL, /* a global or static variable (or &global, field
-                        access through one): .name */
-    LL_VALUE_STRING, /* a string literal */
+    LL_VALUE_CONSTANT,  /* an integer constant expression: .constant */
+    LL_VALUE_NULL,      /* NULL, (void *)0, 0 in pointer context */
+    LL_VALUE_VARIABLE,  /* a local or parameter (or temporary): .variable */
+    LL_VALUE_ADDRESS,   /* &local: .variable */
+    LL_VALUE_FUNCTION,  /* f, &f, (cast)f: .name and .usr of the function */
+    LL_VALUE_GLOBAL,    /* a global or static variable (or &global, field
+                           access through one): .name */
+    LL_VALUE_STRING,    /* a string literal */
 };
 
 typedef struct ll_value {
     enum ll_value_kind kind;
     ll_index variable; /* VARIABLE, ADDRESS */
-    int64_t constant; /* CONSTANT */
-    char *name; /* FUNCTION, GLOBAL */
-    char *usr; /* FUNCTION */
+    int64_t constant;  /* CONSTANT */
+    char *name;        /* FUNCTION, GLOBAL */
+    char *usr;         /* FUNCTION */
 } ll_value;
 
 /* ---- Variables of a function --------------------------------------------- */
@@ -83,9 +83,9 @@ enum ll_variable_kind {
 typedef struct ll_variable {
     char *name; /* spelling; "" for temporaries */
     enum ll_variable_kind kind;
-    uint32_t parameter; /* 1-based position for parameters, else 0 */
-    bool is_pointer; /* pointer type (a handle), else integer or other */
-    bool is_const; /* const-qualified */
+    uint32_t parameter;   /* 1-based position for parameters, else 0 */
+    bool is_pointer;      /* pointer type (a handle), else integer or other */
+    bool is_const;        /* const-qualified */
     ll_location location; /* declaration */
 } ll_variable;
 
@@ -93,32 +93,32 @@ typedef struct ll_variable {
 /* How the value a call returns is used where the call appears. */
 enum ll_result_use {
     LL_RESULT_DISCARDED = 0, /* the call is an expression statement */
-    LL_RESULT_VOID_CAST, /* (void)call(...) - deliberately ignored */
-    LL_RESULT_USED, /* assigned, stored, returned, tested or passed on:
-                       the operation's .target says where it went */
+    LL_RESULT_VOID_CAST,     /* (void)call(...) - deliberately ignored */
+    LL_RESULT_USED,          /* assigned, stored, returned, tested or passed on:
+                                the operation's .target says where it went */
 };
 
 enum ll_callee_kind {
     LL_CALLEE_DIRECT = 0, /* a named function: .callee_name, .callee_usr */
-    LL_CALLEE_FIELD, /* through a function-pointer field: .callee_name is
-                        the field, .callee_type the struct type */
-    LL_CALLEE_VARIABLE, /* through a local or parameter: .callee_variable */
-    LL_CALLEE_OTHER, /* any other indirect call */
+    LL_CALLEE_FIELD,      /* through a function-pointer field: .callee_name is
+                             the field, .callee_type the struct type */
+    LL_CALLEE_VARIABLE,   /* through a local or parameter: .callee_variable */
+    LL_CALLEE_OTHER,      /* any other indirect call */
 };
 
 typedef struct ll_call {
     enum ll_callee_kind callee_kind;
-    char *callee_name; /* function or field name */
-    char *callee_usr; /* DIRECT: the callee's USR */
-    char *callee_type; /* FIELD: the struct's name ("struct conn_ops") */
+    char *callee_name;        /* function or field name */
+    char *callee_usr;         /* DIRECT: the callee's USR */
+    char *callee_type;        /* FIELD: the struct's name ("struct conn_ops") */
     ll_index callee_variable; /* VARIABLE */
-    ll_location location; /* start of the callee's name as written (the
-                             macro's name when a macro expands to the call) */
+    ll_location location;     /* start of the callee's name as written (the
+                                 macro's name when a macro expands to the call) */
     ll_value *arguments;
     uint32_t argument_count;
     enum ll_result_use result_use;
-    char *text; /* the call's tokens joined by single spaces, for
-                   fingerprints ("nest_sleep ( 10 )") */
+    char *text;     /* the call's tokens joined by single spaces, for
+                       fingerprints ("nest_sleep ( 10 )") */
     ll_index block; /* block holding the call's operation */
 } ll_call;
 
@@ -139,27 +139,27 @@ enum ll_operation_kind {
 
 typedef struct ll_operation {
     enum ll_operation_kind kind;
-    ll_index call; /* CALL: into ll_function.calls */
+    ll_index call;   /* CALL: into ll_function.calls */
     ll_index target; /* CALL, ASSIGN: variable, or LL_NONE */
-    ll_value value; /* ASSIGN, STORE, USE */
+    ll_value value;  /* ASSIGN, STORE, USE */
     ll_location location;
 } ll_operation;
 
 enum ll_terminator_kind {
     LL_TERMINATOR_JUMP = 0, /* one successor */
-    LL_TERMINATOR_BRANCH, /* two successors: [0] when the test holds, [1] not */
-    LL_TERMINATOR_SWITCH, /* n successors, one per case label plus default
-                             (or the block after the switch) */
-    LL_TERMINATOR_RETURN, /* no successor; .returned is the value */
+    LL_TERMINATOR_BRANCH,   /* two successors: [0] when the test holds, [1] not */
+    LL_TERMINATOR_SWITCH,   /* n successors, one per case label plus default
+                               (or the block after the switch) */
+    LL_TERMINATOR_RETURN,   /* no successor; .returned is the value */
     LL_TERMINATOR_NORETURN, /* ends in a call that does not return (exit,
                                abort: attribute noreturn) */
 };
 
 enum ll_relation {
     LL_RELATION_UNKNOWN = 0, /* the test is not of the form below */
-    LL_RELATION_EQUAL, /* variable == constant   (!p is p == 0) */
-    LL_RELATION_NOT_EQUAL, /* variable != constant (if (p) is p != 0) */
-    LL_RELATION_LESS, /* variable < constant */
+    LL_RELATION_EQUAL,       /* variable == constant   (!p is p == 0) */
+    LL_RELATION_NOT_EQUAL,   /* variable != constant (if (p) is p != 0) */
+    LL_RELATION_LESS,        /* variable < constant */
     LL_RELATION_LESS_EQUAL,
     LL_RELATION_GREATER,
     LL_RELATION_GREATER_EQUAL,
@@ -168,7 +168,7 @@ enum ll_relation {
 typedef struct ll_test {
     enum ll_relation relation;
     ll_index variable; /* LL_NONE when relation is UNKNOWN */
-    int64_t constant; /* NULL counts as 0 */
+    int64_t constant;  /* NULL counts as 0 */
 } ll_test;
 
 typedef struct ll_block {
@@ -177,8 +177,8 @@ typedef struct ll_block {
     enum ll_terminator_kind terminator;
     ll_index *successors; /* block indices; see the terminator kinds */
     uint32_t successor_count;
-    ll_test test; /* BRANCH */
-    ll_value returned; /* RETURN: OTHER when `return;` or unknown */
+    ll_test test;         /* BRANCH */
+    ll_value returned;    /* RETURN: OTHER when `return;` or unknown */
     ll_location location; /* the terminator: condition, return, goto... */
 } ll_block;
 
@@ -186,9 +186,9 @@ enum ll_loop_kind { LL_LOOP_FOR = 0, LL_LOOP_WHILE, LL_LOOP_DO };
 
 typedef struct ll_loop {
     enum ll_loop_kind kind;
-    ll_location location; /* the keyword (`do` for do-while) */
-    ll_index header; /* block that evaluates the condition (or the body's
-                        first block when there is none) */
+    ll_location location;  /* the keyword (`do` for do-while) */
+    ll_index header;       /* block that evaluates the condition (or the body's
+                              first block when there is none) */
     ll_index *body_blocks; /* the blocks inside the loop (header included) */
     uint32_t body_block_count;
     bool condition_constant_true; /* for(;;), while(1) */
@@ -205,10 +205,10 @@ typedef struct ll_function {
     char *name;
     char *usr;
     ll_location location; /* the name in the definition */
-    bool is_definition; /* false: an annotated declaration only */
-    bool is_static; /* internal linkage */
+    bool is_definition;   /* false: an annotated declaration only */
+    bool is_static;       /* internal linkage */
     uint32_t annotations; /* LL_ANNOTATION_* */
-    uint32_t takes_mask; /* LOOPLINT_TAKES(n): bit n-1 */
+    uint32_t takes_mask;  /* LOOPLINT_TAKES(n): bit n-1 */
     uint32_t parameter_count;
 
     ll_variable *variables; /* parameters first, in order */
@@ -229,10 +229,10 @@ typedef struct ll_diagnostic {
 } ll_diagnostic;
 
 typedef struct ll_unit {
-    char *path; /* the main file, absolute */
+    char *path;      /* the main file, absolute */
     char *directory; /* the compile command's working directory */
     char *arguments; /* the compile arguments, for the cache key */
-    ll_file *files; /* files[0] is the main file */
+    ll_file *files;  /* files[0] is the main file */
     uint32_t file_count;
     ll_function *functions;
     uint32_t function_count;
