@@ -212,6 +212,13 @@ static void add_arguments(ll_call *call, ll_index pointer, ll_index local)
             break;
         case LL_VALUE_GLOBAL:
             value->name = strdup("connections");
+            value->usr = strdup("c:server.c@connections");
+            value->record_type = strdup("struct connection");
+            value->field = strdup("on_close");
+            break;
+        case LL_VALUE_OTHER:
+            value->record_type = strdup("struct conn_ops");
+            value->field = strdup("on_read");
             break;
         default:
             break;
@@ -244,6 +251,13 @@ static void add_calls(ll_function *function, ll_index conn, ll_index fd, ll_inde
 
     call = &function->calls[ll_function_add_call(function, NULL)];
     call->callee_kind = LL_CALLEE_OTHER;
+
+    /* The fifth call grows the array: take its index first. */
+    ll_index global = ll_function_add_call(function, "handlers");
+    call = &function->calls[global];
+    call->callee_kind = LL_CALLEE_GLOBAL;
+    call->callee_usr = strdup("c:server.c@handlers");
+    call->location = at(0, 45, 9);
 }
 
 static void add_blocks(ll_function *function, ll_index fd, ll_index buffer, ll_index temporary)
@@ -345,6 +359,17 @@ static ll_unit *sample_unit(const char *path, uint32_t function_count)
 
     ll_unit_add_diagnostic(unit, at(0, 3, 1), true, "unknown type name 'sizet'");
     ll_unit_add_diagnostic(unit, at(LL_NONE, 0, 0), false, "a warning with no place");
+
+    /* Into a field of a table, a field alone, a table alone. */
+    const ll_function_store stores[] = {
+        {"struct conn_ops", "on_read", "tcp_ops", "c:server.c@tcp_ops", "tcp_read",
+         "c:server.c@F@tcp_read", at(0, 5, 30)},
+        {"struct conn_ops", "on_read", NULL, NULL, "tls_read", "c:@F@tls_read", at(2, 9, 17)},
+        {NULL, NULL, "handlers", "c:server.c@handlers", "on_accept", "c:server.c@F@on_accept",
+         at(LL_NONE, 0, 0)},
+    };
+    for (size_t i = 0; i < sizeof stores / sizeof stores[0]; i++)
+        assert_non_null(ll_unit_add_store(unit, &stores[i]));
     return unit;
 }
 
@@ -372,6 +397,8 @@ static void assert_same_value(const ll_value *a, const ll_value *b)
     assert_true(a->constant == b->constant);
     assert_same_string(a->name, b->name);
     assert_same_string(a->usr, b->usr);
+    assert_same_string(a->record_type, b->record_type);
+    assert_same_string(a->field, b->field);
 }
 
 static void assert_same_call(const ll_call *a, const ll_call *b)
@@ -471,6 +498,17 @@ static void assert_same_unit(const ll_unit *a, const ll_unit *b)
         assert_same_location(a->diagnostics[i].location, b->diagnostics[i].location);
         assert_int_equal(a->diagnostics[i].is_error, b->diagnostics[i].is_error);
         assert_same_string(a->diagnostics[i].message, b->diagnostics[i].message);
+    }
+    assert_int_equal(a->store_count, b->store_count);
+    for (uint32_t i = 0; i < a->store_count; i++) {
+        const ll_function_store *x = &a->stores[i], *y = &b->stores[i];
+        assert_same_string(x->record_type, y->record_type);
+        assert_same_string(x->field, y->field);
+        assert_same_string(x->global, y->global);
+        assert_same_string(x->global_usr, y->global_usr);
+        assert_same_string(x->function_name, y->function_name);
+        assert_same_string(x->function_usr, y->function_usr);
+        assert_same_location(x->location, y->location);
     }
 }
 
@@ -890,7 +928,7 @@ static void test_facts_round_trip(void **state)
     /* The relational rows, for queries. */
     sqlite3 *db = raw_open(fix->path);
     assert_int_equal(raw_integer(db, "SELECT count(*) FROM functions"), 4);
-    assert_int_equal(raw_integer(db, "SELECT count(*) FROM calls"), 12);
+    assert_int_equal(raw_integer(db, "SELECT count(*) FROM calls"), 15);
     assert_int_equal(raw_integer(db, "SELECT count(*) FROM functions WHERE name = 'serve_1'"
                                      " AND usr = 'c:server.c@F@serve_1' AND file = '/src/server.c'"
                                      " AND line = 11 AND col = 5 AND is_static = 0"
@@ -909,7 +947,7 @@ static void test_facts_round_trip(void **state)
     assert_int_equal(raw_integer(db, "SELECT count(*) FROM tus"), 1);
     assert_int_equal(raw_integer(db, "SELECT count(*) FROM tu_files"), 3);
     assert_int_equal(raw_integer(db, "SELECT count(*) FROM functions"), 2);
-    assert_int_equal(raw_integer(db, "SELECT count(*) FROM calls"), 4);
+    assert_int_equal(raw_integer(db, "SELECT count(*) FROM calls"), 5);
     sqlite3_close(db);
     assert_int_equal(ll_store_unit_load(store, "/src/server.c", "key-1", &loaded, &error), 0);
     assert_int_equal(ll_store_unit_load(store, "/src/server.c", "key-3", &loaded, &error), 1);
@@ -938,6 +976,24 @@ static void reseal(unsigned char *data, size_t size)
     uint64_t checksum = XXH3_64bits(data, size - 8);
     for (int i = 0; i < 8; i++)
         data[size - 8 + i] = (unsigned char)(checksum >> (8 * i));
+}
+
+/* Encodes `unit` with the string *text cleared and checks that decoding
+ * refuses it with a message containing `expected`; then restores it. */
+static void assert_store_refused(ll_unit *unit, char **text, const char *expected)
+{
+    char *saved = *text;
+    *text = NULL;
+    unsigned char *data = NULL;
+    size_t size = 0;
+    ll_unit *decoded = NULL;
+    ll_error error = {{0}};
+    assert_int_equal(ll_codec_encode(unit, &data, &size), 0);
+    assert_int_equal(ll_codec_decode(data, size, &decoded, &error), -1);
+    assert_null(decoded);
+    assert_non_null(strstr(error.message, expected));
+    free(data);
+    *text = saved;
 }
 
 static void test_codec_rejects_damage(void **state)
@@ -1006,6 +1062,19 @@ static void test_codec_rejects_damage(void **state)
     assert_int_equal(ll_codec_encode(unit, &data, &size), 0);
     assert_int_equal(ll_codec_decode(data, size, &decoded, &error), -1);
     free(data);
+    unit->functions[0].blocks[0].test.variable = LL_NONE;
+
+    /* A function store must say which function went where. */
+    assert_store_refused(unit, &unit->stores[0].function_usr, "without its function");
+    assert_store_refused(unit, &unit->stores[0].record_type, "half a place");
+    assert_store_refused(unit, &unit->stores[2].global_usr, "half a place");
+    ll_function_store *table = &unit->stores[2];
+    char *global = table->global;
+    table->global = NULL;
+    assert_store_refused(unit, &table->global_usr, "into no place");
+    table->global = global;
+    assert_store_refused(unit, &unit->functions[0].calls[0].arguments[6].field,
+                         "struct without its field");
     ll_unit_free(unit);
 }
 

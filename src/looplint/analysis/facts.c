@@ -48,6 +48,8 @@ void ll_value_clear(ll_value *value)
 {
     free(value->name);
     free(value->usr);
+    free(value->record_type);
+    free(value->field);
     memset(value, 0, sizeof *value);
     value->variable = LL_NONE;
 }
@@ -57,7 +59,10 @@ int ll_value_copy(ll_value *copy, const ll_value *value)
     *copy = *value;
     copy->name = ll_strdup(value->name);
     copy->usr = ll_strdup(value->usr);
-    if ((value->name && !copy->name) || (value->usr && !copy->usr)) {
+    copy->record_type = ll_strdup(value->record_type);
+    copy->field = ll_strdup(value->field);
+    if ((value->name && !copy->name) || (value->usr && !copy->usr) ||
+        (value->record_type && !copy->record_type) || (value->field && !copy->field)) {
         ll_value_clear(copy);
         return -1;
     }
@@ -112,6 +117,16 @@ static void free_function(ll_function *function)
     free(function->usr);
 }
 
+static void free_store(ll_function_store *store)
+{
+    free(store->record_type);
+    free(store->field);
+    free(store->global);
+    free(store->global_usr);
+    free(store->function_name);
+    free(store->function_usr);
+}
+
 void ll_unit_free(ll_unit *unit)
 {
     if (!unit)
@@ -122,9 +137,12 @@ void ll_unit_free(ll_unit *unit)
         free_function(&unit->functions[i]);
     for (uint32_t i = 0; i < unit->diagnostic_count; i++)
         free(unit->diagnostics[i].message);
+    for (uint32_t i = 0; i < unit->store_count; i++)
+        free_store(&unit->stores[i]);
     free(unit->files);
     free(unit->functions);
     free(unit->diagnostics);
+    free(unit->stores);
     free(unit->path);
     free(unit->directory);
     free(unit->arguments);
@@ -183,6 +201,32 @@ ll_diagnostic *ll_unit_add_diagnostic(ll_unit *unit, ll_location location, bool 
     diagnostic->is_error = is_error;
     diagnostic->message = copy;
     return diagnostic;
+}
+
+ll_function_store *ll_unit_add_store(ll_unit *unit, const ll_function_store *store)
+{
+    ll_function_store copy = {
+        .record_type = ll_strdup(store->record_type),
+        .field = ll_strdup(store->field),
+        .global = ll_strdup(store->global),
+        .global_usr = ll_strdup(store->global_usr),
+        .function_name = ll_strdup(store->function_name),
+        .function_usr = ll_strdup(store->function_usr),
+        .location = store->location,
+    };
+    if ((store->record_type && !copy.record_type) || (store->field && !copy.field) ||
+        (store->global && !copy.global) || (store->global_usr && !copy.global_usr) ||
+        (store->function_name && !copy.function_name) ||
+        (store->function_usr && !copy.function_usr))
+        goto fail;
+    ll_function_store *slot = grow((void **)&unit->stores, &unit->store_count, sizeof *slot);
+    if (!slot)
+        goto fail;
+    *slot = copy;
+    return slot;
+fail:
+    free_store(&copy);
+    return NULL;
 }
 
 ll_index ll_function_add_variable(ll_function *function, const char *name,

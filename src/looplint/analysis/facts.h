@@ -5,10 +5,10 @@
  * translation unit and produces an ll_unit: the files it included, the
  * functions it defines, and for each function its variables, its call
  * sites and a control-flow graph (blocks of operations ending in a
- * terminator). The store (store/) writes units to SQLite and reads them
- * back; the link step and the checks (analysis/, checks/) consume them.
- * Nothing here depends on libclang or SQLite, so unit tests build facts
- * by hand.
+ * terminator); and the functions it stores into fields and tables, which
+ * calls through function pointers resolve to. The store (store/) writes units to SQLite and reads
+ * them back; the link step and the checks (analysis/, checks/) consume them. Nothing here depends
+ * on libclang or SQLite, so unit tests build facts by hand.
  *
  * The CFG is deliberately small. Every expression the checks care about is
  * lowered to one of four operations (call, assign, store, use) over numbered
@@ -37,7 +37,7 @@ typedef uint32_t ll_index;
 
 /* Bumped whenever the layout or meaning of the facts changes: cached facts
  * of another version are never reused. */
-#define LL_FACTS_VERSION 1
+#define LL_FACTS_VERSION 2
 
 typedef struct ll_location {
     ll_index file;   /* into ll_unit.files; LL_NONE when unknown */
@@ -61,7 +61,8 @@ enum ll_value_kind {
     LL_VALUE_ADDRESS,   /* &local: .variable */
     LL_VALUE_FUNCTION,  /* f, &f, (cast)f: .name and .usr of the function */
     LL_VALUE_GLOBAL,    /* a global or static variable (or &global, field
-                           access through one): .name */
+                           access through one): .name and .usr of the
+                           variable */
     LL_VALUE_STRING,    /* a string literal */
 };
 
@@ -70,7 +71,12 @@ typedef struct ll_value {
     ll_index variable; /* VARIABLE, ADDRESS */
     int64_t constant;  /* CONSTANT */
     char *name;        /* FUNCTION, GLOBAL */
-    char *usr;         /* FUNCTION */
+    char *usr;         /* FUNCTION, GLOBAL */
+    /* GLOBAL, OTHER: when the value is read from a function-pointer field
+       (`job->run`, `table[i].run`, `s->handlers[i]`), that field and the
+       struct it belongs to ("struct job"); else NULL. */
+    char *record_type;
+    char *field;
 } ll_value;
 
 /* ---- Variables of a function --------------------------------------------- */
@@ -104,12 +110,15 @@ enum ll_callee_kind {
                              the field, .callee_type the struct type */
     LL_CALLEE_VARIABLE,   /* through a local or parameter: .callee_variable */
     LL_CALLEE_OTHER,      /* any other indirect call */
+    LL_CALLEE_GLOBAL,     /* through a global or static variable, or an
+                             element of one (`hook()`, `jobs[i]()`):
+                             .callee_name and .callee_usr of the variable */
 };
 
 typedef struct ll_call {
     enum ll_callee_kind callee_kind;
     char *callee_name;        /* function or field name */
-    char *callee_usr;         /* DIRECT: the callee's USR */
+    char *callee_usr;         /* DIRECT: the callee's USR; GLOBAL: the variable's */
     char *callee_type;        /* FIELD: the struct's name ("struct conn_ops") */
     ll_index callee_variable; /* VARIABLE */
     ll_location location;     /* start of the callee's name as written (the
@@ -221,6 +230,26 @@ typedef struct ll_function {
     uint32_t loop_count;
 } ll_function;
 
+/* A function stored where the program can later call it through a
+ * pointer: into a field of a struct type, into a global or static
+ * variable (a table), or both (`static const struct job jobs[] =
+ * {{"vacuum", vacuum}}` stores vacuum into field `run` of `struct job`,
+ * in `jobs`). Made by initialisers - of globals, static and local
+ * variables, compound literals; designated or positional - and by
+ * assignments (`ops->emit = &f`, `handlers[i] = f`). The link resolves a
+ * call through a field, or through a global, to the functions stored
+ * there anywhere in the program (RULES.md, "Terms"). */
+typedef struct ll_function_store {
+    char *record_type;    /* the field's struct ("struct sink_ops"), or NULL */
+    char *field;          /* the field, or NULL when not stored into one */
+    char *global;         /* the variable holding it, or NULL (a local's
+                             field, or one reached through a pointer) */
+    char *global_usr;     /* ... and its USR */
+    char *function_name;  /* the function stored */
+    char *function_usr;   /* ... and its USR */
+    ll_location location; /* the function's name where it is stored */
+} ll_function_store;
+
 /* An error or warning clang reported while parsing the TU. */
 typedef struct ll_diagnostic {
     ll_location location;
@@ -238,6 +267,8 @@ typedef struct ll_unit {
     uint32_t function_count;
     ll_diagnostic *diagnostics;
     uint32_t diagnostic_count;
+    ll_function_store *stores; /* in source order */
+    uint32_t store_count;
     bool parse_failed; /* no AST at all (the file is unreadable...) */
 } ll_unit;
 
@@ -252,6 +283,8 @@ ll_index ll_unit_add_file(ll_unit *unit, const char *path, uint64_t hash, bool i
 ll_function *ll_unit_add_function(ll_unit *unit, const char *name, const char *usr);
 ll_diagnostic *ll_unit_add_diagnostic(ll_unit *unit, ll_location location, bool is_error,
                                       const char *message);
+/* A copy of `store` (its strings copied). */
+ll_function_store *ll_unit_add_store(ll_unit *unit, const ll_function_store *store);
 ll_index ll_function_add_variable(ll_function *function, const char *name,
                                   enum ll_variable_kind kind);
 ll_index ll_function_add_call(ll_function *function, const char *callee_name);

@@ -263,6 +263,8 @@ static void put_value(writer *out, const ll_value *value)
     put_signed(out, value->constant);
     put_string(out, value->name);
     put_string(out, value->usr);
+    put_string(out, value->record_type);
+    put_string(out, value->field);
 }
 
 /* Into a value that belongs to the unit, so that its strings are released
@@ -274,6 +276,10 @@ static void read_value(reader *in, const ll_function *function, ll_value *value)
     value->constant = read_signed(in);
     value->name = read_string(in);
     value->usr = read_string(in);
+    value->record_type = read_string(in);
+    value->field = read_string(in);
+    if (!value->record_type != !value->field)
+        fail(in, "field read without its struct, or struct without its field");
 }
 
 /* ---- Variables ----------------------------------------------------------------------------- */
@@ -331,7 +337,7 @@ static void read_call(reader *in, const ll_unit *unit, ll_function *function, ui
         return;
     }
     ll_call *call = &function->calls[index];
-    call->callee_kind = read_enum(in, LL_CALLEE_OTHER);
+    call->callee_kind = read_enum(in, LL_CALLEE_GLOBAL);
     call->callee_name = read_string(in);
     call->callee_usr = read_string(in);
     call->callee_type = read_string(in);
@@ -537,6 +543,17 @@ static void put_unit(writer *out, const ll_unit *unit)
         put_bool(out, diagnostic->is_error);
         put_string(out, diagnostic->message);
     }
+    put_varint(out, unit->store_count);
+    for (uint32_t i = 0; i < unit->store_count; i++) {
+        const ll_function_store *store = &unit->stores[i];
+        put_string(out, store->record_type);
+        put_string(out, store->field);
+        put_string(out, store->global);
+        put_string(out, store->global_usr);
+        put_string(out, store->function_name);
+        put_string(out, store->function_usr);
+        put_location(out, store->location);
+    }
 }
 
 static void read_file(reader *in, ll_unit *unit)
@@ -565,6 +582,33 @@ static void read_diagnostic(reader *in, ll_unit *unit)
     diagnostic->message = read_string(in);
 }
 
+/* A store names its function and where it went: a field (with its
+ * struct), a variable, or both. */
+static void read_store(reader *in, ll_unit *unit)
+{
+    const ll_function_store empty = {0};
+    ll_function_store *store = ll_unit_add_store(unit, &empty);
+    if (!store) {
+        fail_out_of_memory(in);
+        return;
+    }
+    store->record_type = read_string(in);
+    store->field = read_string(in);
+    store->global = read_string(in);
+    store->global_usr = read_string(in);
+    store->function_name = read_string(in);
+    store->function_usr = read_string(in);
+    store->location = read_location(in, unit);
+    if (in->problem)
+        return;
+    if (!store->function_name || !store->function_usr)
+        fail(in, "function store without its function");
+    else if (!store->record_type != !store->field || !store->global != !store->global_usr)
+        fail(in, "function store with half a place");
+    else if (!store->field && !store->global)
+        fail(in, "function store into no place");
+}
+
 static void read_unit(reader *in, ll_unit *unit)
 {
     unit->path = read_string(in);
@@ -580,6 +624,9 @@ static void read_unit(reader *in, ll_unit *unit)
     uint32_t diagnostic_count = read_count(in);
     for (uint32_t i = 0; i < diagnostic_count && !in->problem; i++)
         read_diagnostic(in, unit);
+    uint32_t store_count = read_count(in);
+    for (uint32_t i = 0; i < store_count && !in->problem; i++)
+        read_store(in, unit);
 }
 
 /* ---- Entry points -------------------------------------------------------------------------- */
