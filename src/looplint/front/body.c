@@ -20,6 +20,7 @@
  * (dead code may still hold calls worth knowing about).
  */
 #include "body.h"
+#include "stores.h"
 
 /* Lowering follows the syntax tree down, as its shape is recursive; the
  * depth is bounded by LL_BODY_DEPTH_LIMIT (body.h). */
@@ -311,8 +312,16 @@ static enum CXChildVisitResult lower_declaration(CXCursor cursor, CXCursor paren
         return CXChildVisit_Continue;
     ll_index variable = ll_body_variable(body, cursor);
     CXCursor initializer = clang_Cursor_getVarDeclInitializer(cursor);
-    if (variable == LL_NONE || clang_Cursor_isNull(initializer))
+    if (clang_Cursor_isNull(initializer))
         return CXChildVisit_Continue;
+    /* A static local is a global with a narrower name: its initialiser
+       runs once, before the program, and only stores functions. */
+    if (variable == LL_NONE) {
+        if (ll_front_initializer_stores(body->front, initializer, cursor) == 0)
+            return CXChildVisit_Continue;
+        ll_body_fail(body);
+        return CXChildVisit_Break;
+    }
     if (ll_body_lower_initializer(body, variable, initializer, ll_body_location(body, cursor)) != 0)
         return CXChildVisit_Break;
     return CXChildVisit_Continue;

@@ -70,9 +70,10 @@ typedef struct ll_body {
     ll_index break_target;    /* LL_NONE outside loops and switches */
     ll_index continue_target; /* LL_NONE outside loops */
     ll_body_switch *innermost_switch;
-    unsigned depth;          /* of statements and expressions being lowered */
-    ll_location no_location; /* for jumps that are no statement's */
-    bool out_of_memory;      /* every failure below is this one */
+    unsigned depth;             /* of statements and expressions being lowered */
+    unsigned initializer_depth; /* of initializer lists being lowered */
+    ll_location no_location;    /* for jumps that are no statement's */
+    bool out_of_memory;         /* every failure below is this one */
 } ll_body;
 
 /* ---- body.c ------------------------------------------------------------------ */
@@ -135,6 +136,8 @@ bool ll_body_evaluate(CXCursor cursor, int64_t *constant);
 void ll_body_value_init(ll_value *value);
 /* The FUNCTION value of a FunctionDecl. */
 int ll_body_set_function(ll_body *body, ll_value *value, CXCursor declaration);
+/* The GLOBAL value of a global or static VarDecl. */
+int ll_body_set_global(ll_body *body, ll_value *value, CXCursor declaration);
 /* A USE of `variable`, read at `cursor`. */
 int ll_body_add_use(ll_body *body, ll_index variable, CXCursor cursor);
 

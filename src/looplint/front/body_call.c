@@ -18,26 +18,57 @@
  * be the name of a macro standing for them).
  */
 #include "body.h"
+#include "stores.h"
 
 #include <ctype.h>
 #include <string.h>
 
-/* The name clang gives the struct holding `field`: the nearest named
- * record, since a field of an anonymous struct or union member belongs
- * to the record around it. */
-static char *record_type(CXCursor field)
+/* A call through a function-pointer field (`c->ops->write(...)`, or an
+ * element of an array field, `s->handlers[i](...)`): the field and the
+ * struct it belongs to. */
+static int describe_field(ll_body *body, ll_call *call, CXCursor field)
 {
-    CXCursor record = clang_getCursorSemanticParent(field);
-    while (clang_Cursor_isAnonymousRecordDecl(record)) {
-        CXCursor outer = clang_getCursorSemanticParent(record);
-        if (clang_Cursor_isNull(outer) || clang_isInvalid(clang_getCursorKind(outer)))
-            break;
-        record = outer;
+    call->callee_kind = LL_CALLEE_FIELD;
+    call->callee_name = ll_body_spelling(field);
+    call->callee_type = ll_front_record_name(field);
+    return call->callee_name && call->callee_type ? 0 : ll_body_fail(body);
+}
+
+/* A call through a global or static variable, or an element of one. */
+static int describe_global(ll_body *body, ll_call *call, CXCursor variable)
+{
+    ll_value global;
+    ll_body_value_init(&global);
+    if (ll_body_set_global(body, &global, variable) != 0) {
+        ll_value_clear(&global);
+        return -1;
     }
-    CXString spelling = clang_getTypeSpelling(clang_getCursorType(record));
-    char *copy = strdup(clang_getCString(spelling) ? clang_getCString(spelling) : "");
-    clang_disposeString(spelling);
-    return copy;
+    call->callee_kind = LL_CALLEE_GLOBAL;
+    call->callee_name = global.name;
+    call->callee_usr = global.usr;
+    return 0;
+}
+
+/* The global or static array an element `callee` is taken from
+ * (`jobs[i]`), or a null cursor. */
+static CXCursor element_of_global(ll_body *body, CXCursor callee)
+{
+    CXCursor parts[2];
+    if (!ll_body_is_kind(callee, CXCursor_ArraySubscriptExpr) ||
+        ll_body_expression_children(callee, parts, 2) != 2)
+        return clang_getNullCursor();
+    /* C allows i[a]: the base is the side that is an array. */
+    CXCursor left = ll_body_strip(parts[0]);
+    CXCursor base =
+        ll_body_is_array_type(clang_getCursorType(left)) ? left : ll_body_strip(parts[1]);
+    if (!ll_body_is_kind(base, CXCursor_DeclRefExpr))
+        return clang_getNullCursor();
+    CXCursor variable = clang_getCursorReferenced(base);
+    if (!ll_body_is_kind(variable, CXCursor_VarDecl) ||
+        ll_body_variable(body, variable) != LL_NONE ||
+        !ll_body_is_array_type(clang_getCursorType(variable)))
+        return clang_getNullCursor();
+    return variable;
 }
 
 /* Sets who is called, lowering what the callee expression reads unless
@@ -46,6 +77,7 @@ static int describe_callee(ll_body *body, ll_index index, CXCursor callee, bool 
 {
     ll_call *call = &body->function->calls[index];
     CXCursor base;
+    CXCursor field;
     switch (clang_getCursorKind(callee)) {
     case CXCursor_DeclRefExpr: {
         CXCursor declaration = clang_getCursorReferenced(callee);
@@ -62,24 +94,44 @@ static int describe_callee(ll_body *body, ll_index index, CXCursor callee, bool 
             return 0;
         }
         call->callee_variable = ll_body_variable(body, declaration);
-        call->callee_kind = call->callee_variable != LL_NONE ? LL_CALLEE_VARIABLE : LL_CALLEE_OTHER;
+        if (call->callee_variable != LL_NONE) {
+            call->callee_kind = LL_CALLEE_VARIABLE;
+            return 0;
+        }
+        if (ll_body_is_kind(declaration, CXCursor_VarDecl))
+            return describe_global(body, call, declaration);
+        call->callee_kind = LL_CALLEE_OTHER;
         return 0;
     }
-    case CXCursor_MemberRefExpr: {
-        CXCursor field = clang_getCursorReferenced(callee);
-        call->callee_kind = LL_CALLEE_FIELD;
-        call->callee_name = ll_body_spelling(callee);
-        call->callee_type =
-            ll_body_is_kind(field, CXCursor_FieldDecl) ? record_type(field) : strdup("");
-        if (!call->callee_name || !call->callee_type)
-            return ll_body_fail(body);
+    case CXCursor_MemberRefExpr:
+        field = clang_getCursorReferenced(callee);
+        if (ll_body_is_kind(field, CXCursor_FieldDecl)) {
+            if (describe_field(body, call, field) != 0)
+                return -1;
+        } else {
+            /* A member clang could not resolve (a broken TU): named only. */
+            call->callee_kind = LL_CALLEE_FIELD;
+            call->callee_name = ll_body_spelling(callee);
+            call->callee_type = strdup("");
+            if (!call->callee_name || !call->callee_type)
+                return ll_body_fail(body);
+        }
         if (!flat && ll_body_expression_children(callee, &base, 1) == 1)
             return ll_body_lower_operand(body, base, NULL);
         return 0;
-    }
-    default:
-        call->callee_kind = LL_CALLEE_OTHER;
+    default: {
+        CXCursor variable = element_of_global(body, callee);
+        int result = 0;
+        if (ll_front_function_field(callee, &field))
+            result = describe_field(body, call, field);
+        else if (!clang_Cursor_isNull(variable))
+            result = describe_global(body, call, variable);
+        else
+            call->callee_kind = LL_CALLEE_OTHER;
+        if (result != 0)
+            return -1;
         return flat ? 0 : ll_body_lower_operand(body, callee, NULL);
+    }
     }
 }
 

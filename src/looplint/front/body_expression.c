@@ -12,6 +12,12 @@
  * STOREs, and so is a local put into an initializer list, where it
  * escapes.
  *
+ * Function pointers. A value read from a function-pointer field
+ * (`job->run`, `table[i].run`) names the field and its struct; a function
+ * assigned to a field or a global, and the functions an initializer list
+ * puts into fields, are recorded as the unit's stores (stores.c). The
+ * link resolves the one through the other.
+ *
  * Constants. clang_Cursor_Evaluate folds an expression clang can compute,
  * but in its "ignore side effects" mode it also folds `(f(), 1)` to 1. So
  * folding is decided bottom-up: a node is pure when it is a literal, an
@@ -22,6 +28,7 @@
  * is expected).
  */
 #include "body.h"
+#include "stores.h"
 
 /* Lowering follows the syntax tree down, as its shape is recursive; the
  * depth is bounded by LL_BODY_DEPTH_LIMIT (body.h). */
@@ -170,11 +177,14 @@ char *ll_body_spelling(CXCursor cursor)
     return copy;
 }
 
-static int set_global(ll_body *body, ll_value *value, CXCursor declaration)
+int ll_body_set_global(ll_body *body, ll_value *value, CXCursor declaration)
 {
+    CXString usr = clang_getCursorUSR(declaration);
     value->kind = LL_VALUE_GLOBAL;
     value->name = ll_body_spelling(declaration);
-    return value->name ? 0 : ll_body_fail(body);
+    value->usr = strdup(clang_getCString(usr) ? clang_getCString(usr) : "");
+    clang_disposeString(usr);
+    return value->name && value->usr ? 0 : ll_body_fail(body);
 }
 
 int ll_body_set_function(ll_body *body, ll_value *value, CXCursor declaration)
@@ -353,6 +363,18 @@ static int lower_place(ll_body *body, CXCursor cursor, place *place)
     }
 }
 
+/* A value read from a function-pointer field names the field (and its
+ * struct), which the link resolves to the functions stored there. */
+static int name_field(ll_body *body, CXCursor node, ll_value *value)
+{
+    CXCursor field;
+    if (!ll_front_function_field(node, &field))
+        return 0;
+    value->record_type = ll_front_record_name(field);
+    value->field = ll_body_spelling(field);
+    return value->record_type && value->field ? 0 : ll_body_fail(body);
+}
+
 /* s->f, a[i], *p read for their value: a global's (field access through
  * a global is the global), else a read of the local they start from. */
 static int lower_read(ll_body *body, CXCursor node, ll_value *value)
@@ -360,11 +382,11 @@ static int lower_read(ll_body *body, CXCursor node, ll_value *value)
     place place = {PLACE_OTHER, LL_NONE, clang_getNullCursor(), false};
     if (lower_place(body, node, &place) != 0)
         return -1;
-    if (place.kind == PLACE_GLOBAL)
-        return set_global(body, value, place.global);
-    if (place.kind == PLACE_LOCAL)
-        return ll_body_add_use(body, place.variable, node);
-    return 0;
+    if (place.kind == PLACE_GLOBAL && ll_body_set_global(body, value, place.global) != 0)
+        return -1;
+    if (place.kind == PLACE_LOCAL && ll_body_add_use(body, place.variable, node) != 0)
+        return -1;
+    return name_field(body, node, value);
 }
 
 static int lower_address(ll_body *body, CXCursor operand, ll_value *value)
@@ -379,7 +401,7 @@ static int lower_address(ll_body *body, CXCursor operand, ll_value *value)
     if (lower_place(body, operand, &place) != 0)
         return -1;
     if (place.kind == PLACE_GLOBAL)
-        return set_global(body, value, place.global);
+        return ll_body_set_global(body, value, place.global);
     if (place.kind == PLACE_LOCAL && place.indirect)
         return ll_body_add_use(body, place.variable, target);
     if (place.kind == PLACE_LOCAL) {
@@ -445,6 +467,11 @@ static int lower_assignment(ll_body *body, CXCursor node, CXCursor target, CXCur
     if (lower_place(body, target, &place) != 0 ||
         ll_body_lower_expression(body, source, LL_RESULT_USED, value) != 0)
         return -1;
+    /* A function put into a field, or into a global (not through one). */
+    CXCursor global =
+        place.kind == PLACE_GLOBAL && !place.indirect ? place.global : clang_getNullCursor();
+    if (ll_front_assignment_stores(body->front, target, source, global) != 0)
+        return ll_body_fail(body);
     ll_operation *operation = ll_body_add_operation(body, LL_OPERATION_STORE, location);
     if (!operation)
         return -1;
@@ -709,7 +736,7 @@ static int lower_leaf(ll_body *body, CXCursor node, ll_value *value, bool *pure)
         /* A const global may fold to its initializer; if not, it is the
            global. */
         *pure = clang_isConstQualifiedType(clang_getCursorType(declaration)) != 0;
-        return set_global(body, value, declaration);
+        return ll_body_set_global(body, value, declaration);
     default:
         return 0;
     }
@@ -761,7 +788,14 @@ static int lower_kind(ll_body *body, CXCursor node, enum ll_result_use use, ll_v
     case CXCursor_StmtExpr:
         return lower_statement_expression(body, node, use, value);
     case CXCursor_InitListExpr:
+        /* The outermost list records the functions it stores, nested
+           lists included (stores.c follows the fields down). */
+        if (body->initializer_depth == 0 &&
+            ll_front_initializer_stores(body->front, node, clang_getNullCursor()) != 0)
+            return ll_body_fail(body);
+        body->initializer_depth++;
         clang_visitChildren(node, lower_element, body);
+        body->initializer_depth--;
         return body->out_of_memory ? -1 : 0;
     case CXCursor_UnexposedExpr:
         /* offsetof, and whatever clang does not expose: pure if made of

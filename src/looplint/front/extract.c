@@ -7,7 +7,8 @@
  * the TU read (the main file first, then every inclusion, each hashed from
  * the bytes clang parsed, never re-read from disk), clang's errors, and
  * the top level of the AST: every function defined outside system headers
- * (its body lowered by body.c) and every annotated declaration. The TU is
+ * (its body lowered by body.c), every annotated declaration, and the
+ * functions that globals' initialisers store (stores.c). The TU is
  * disposed before returning, so a worker holds one AST at a time.
  *
  * How a command is run. libclang has no working-directory parameter and a
@@ -36,6 +37,7 @@
  */
 #include "front.h"
 #include "internal.h"
+#include "stores.h"
 
 #include <xxhash.h>
 
@@ -536,15 +538,30 @@ static int add_function(ll_front_unit *front, CXCursor cursor, CXSourceLocation 
     return front->out_of_memory ? -1 : 0;
 }
 
+/* The functions a global's initialiser stores into its fields or
+ * elements (a vtable, a command table). */
+static int add_global(ll_front_unit *front, CXCursor cursor)
+{
+    CXCursor initializer = clang_Cursor_getVarDeclInitializer(cursor);
+    if (clang_Cursor_isNull(initializer))
+        return 0;
+    if (ll_front_initializer_stores(front, initializer, cursor) != 0)
+        return -1;
+    return front->out_of_memory ? -1 : 0;
+}
+
 static enum CXChildVisitResult visit_top_level(CXCursor cursor, CXCursor parent, CXClientData data)
 {
     (void)parent;
-    if (clang_getCursorKind(cursor) != CXCursor_FunctionDecl)
+    enum CXCursorKind kind = clang_getCursorKind(cursor);
+    if (kind != CXCursor_FunctionDecl && kind != CXCursor_VarDecl)
         return CXChildVisit_Continue;
     CXSourceLocation location = clang_getCursorLocation(cursor);
     if (clang_Location_isInSystemHeader(location))
         return CXChildVisit_Continue;
-    return add_function(data, cursor, location) == 0 ? CXChildVisit_Continue : CXChildVisit_Break;
+    int result = kind == CXCursor_FunctionDecl ? add_function(data, cursor, location)
+                                               : add_global(data, cursor);
+    return result == 0 ? CXChildVisit_Continue : CXChildVisit_Break;
 }
 
 /* ---- One command ---------------------------------------------------------------- */
