@@ -132,6 +132,7 @@ static const char every_directive[] =
     "limiter demo_permit\n"
     "item-done demo_done handle=1\n"
     "drain demo_drain handle=1\n"
+    "queue-close demo_queue_close handle=1\n"
     "shutdown-wait demo_shutdown\n"
     "must-observe demo_join result=3 task=1\n"
     "\tmust-observe\tdemo_group_wait\r\n";
@@ -143,7 +144,7 @@ static void test_every_directive(void **state)
     assert_int_equal(ll_packs_count(packs), 1);
     assert_string_equal(ll_packs_name(packs, 0), "demo");
     assert_string_equal(ll_packs_path(packs, 0), "test.rules");
-    assert_int_equal(ll_packs_line_count(packs, 0), 26);
+    assert_int_equal(ll_packs_line_count(packs, 0), 27);
     assert_null(ll_packs_name(packs, 1));
 
     const ll_function_rule *rule = ll_packs_lookup(packs, "snooze");
@@ -228,6 +229,9 @@ static void test_every_directive(void **state)
     assert_int_equal(ll_packs_lookup(packs, "demo_permit")->roles, LL_ROLE_LIMITER);
     assert_int_equal(ll_packs_lookup(packs, "demo_done")->roles, LL_ROLE_ITEM_DONE);
     assert_int_equal(ll_packs_lookup(packs, "demo_drain")->roles, LL_ROLE_DRAIN);
+    rule = ll_packs_lookup(packs, "demo_queue_close");
+    assert_int_equal(rule->roles, LL_ROLE_QUEUE_CLOSE);
+    assert_int_equal(rule->handle, 1);
     assert_int_equal(ll_packs_lookup(packs, "demo_shutdown")->roles, LL_ROLE_SHUTDOWN_WAIT);
     rule = ll_packs_lookup(packs, "demo_group_wait");
     assert_int_equal(rule->roles, LL_ROLE_MUST_OBSERVE);
@@ -708,6 +712,10 @@ static void test_nest_pack(void **state)
     assert_int_equal(rule->release->type_count, 2);
     assert_int_equal(ll_packs_lookup(packs, "nest_pool_release")->release->argument, 2);
     assert_int_equal(ll_packs_lookup(packs, "nest_sem_acquire")->roles, LL_ROLE_LIMITER);
+    rule = ll_packs_lookup(packs, "nest_queue_close");
+    assert_int_equal(rule->roles, LL_ROLE_QUEUE_CLOSE);
+    assert_int_equal(rule->handle, 1);
+    assert_string_equal(rule->release->types[0], "nest-queue");
     ll_packs_free(packs);
 }
 

@@ -70,7 +70,7 @@ enum ll_directive {
     LL_DIRECTIVE_BORROWS,
     LL_DIRECTIVE_TAKES,
     LL_DIRECTIVE_ROLE, /* cancel, join, limiter, item-done, drain,
-                          shutdown-wait, must-observe */
+                          queue-close, shutdown-wait, must-observe */
 };
 
 /* One function line of a pack: `<directive> <FUNCTION> options...`. */

@@ -119,6 +119,7 @@ enum {
     LL_ROLE_DRAIN = 1u << 4, /* waits for a queue to drain */
     LL_ROLE_SHUTDOWN_WAIT = 1u << 5, /* waits for / polls shutdown */
     LL_ROLE_MUST_OBSERVE = 1u << 6, /* its result carries a task's failure */
+    LL_ROLE_QUEUE_CLOSE = 1u << 7, /* closes a queue: items still in it are lost */
 };
 
 /* Everything the loaded packs say about one function name, merged over
@@ -134,7 +135,7 @@ typedef struct ll_function_rule {
     const ll_acquire_rule *acquire; /* NULL: acquires nothing */
     const ll_release_rule *release; /* NULL: releases nothing */
     uint32_t roles; /* LL_ROLE_* */
-    uint32_t handle; /* CANCEL, JOIN, ITEM_DONE, DRAIN: the handle argument */
+    uint32_t handle; /* CANCEL, JOIN, ITEM_DONE, DRAIN, QUEUE_CLOSE: the handle argument */
     uint32_t result; /* MUST_OBSERVE: the `int *result` argument, 0: none */
     uint32_t task; /* MUST_OBSERVE: the argument naming the task: its function
                       (wait_for, to_thread) or its handle (join); 0: none */

@@ -660,6 +660,7 @@ static const directive_spec directives[] = {
     {"limiter", LL_DIRECTIVE_ROLE, LL_ROLE_LIMITER, {{NULL, false, false}}, build_role},
     {"item-done", LL_DIRECTIVE_ROLE, LL_ROLE_ITEM_DONE, {REQUIRED("handle")}, build_role},
     {"drain", LL_DIRECTIVE_ROLE, LL_ROLE_DRAIN, {REQUIRED("handle")}, build_role},
+    {"queue-close", LL_DIRECTIVE_ROLE, LL_ROLE_QUEUE_CLOSE, {REQUIRED("handle")}, build_role},
     {"shutdown-wait", LL_DIRECTIVE_ROLE, LL_ROLE_SHUTDOWN_WAIT, {{NULL, false, false}}, build_role},
     {"must-observe",
      LL_DIRECTIVE_ROLE,
