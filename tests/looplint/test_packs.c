@@ -356,6 +356,39 @@ static void test_merge_across_lines_and_packs(void **state)
     ll_packs_free(packs);
 }
 
+/* The function a message names for a role: the first exact line in load
+ * and file order, within one pack when asked; regexes never. */
+static void test_role_function(void **state)
+{
+    (void)state;
+    ll_packs *packs = packs_with("pack first\n"
+                                 "drain /^first_drain_/ handle=1\n"
+                                 "drain first_drain handle=1\n"
+                                 "shutdown-wait first_wait\n"
+                                 "shutdown-wait first_poll\n");
+    ll_error error = {""};
+    if (ll_packs_load_text(packs, "second.rules",
+                           "pack second\nshutdown-wait second_wait\ncancel second_cancel "
+                           "handle=1\n",
+                           &error) != 0)
+        fail_msg("%s", error.message);
+    assert_string_equal(ll_packs_role_function(packs, NULL, LL_ROLE_SHUTDOWN_WAIT), "first_wait");
+    assert_string_equal(ll_packs_role_function(packs, "second", LL_ROLE_SHUTDOWN_WAIT),
+                        "second_wait");
+    assert_string_equal(ll_packs_role_function(packs, NULL, LL_ROLE_DRAIN), "first_drain");
+    assert_string_equal(ll_packs_role_function(packs, NULL, LL_ROLE_CANCEL), "second_cancel");
+    assert_null(ll_packs_role_function(packs, "first", LL_ROLE_CANCEL));
+    assert_null(ll_packs_role_function(packs, "third", LL_ROLE_DRAIN));
+    assert_null(ll_packs_role_function(packs, NULL, LL_ROLE_LIMITER));
+    ll_packs_free(packs);
+
+    packs = shipped_packs();
+    assert_string_equal(ll_packs_role_function(packs, "nest", LL_ROLE_SHUTDOWN_WAIT),
+                        "nest_wait_shutdown");
+    assert_string_equal(ll_packs_role_function(packs, "nest", LL_ROLE_DRAIN), "nest_queue_join");
+    ll_packs_free(packs);
+}
+
 static void test_load_after_lookup(void **state)
 {
     (void)state;
@@ -919,6 +952,7 @@ int main(void)
         cmocka_unit_test(test_conditions_parse),
         cmocka_unit_test(test_regex_escapes),
         cmocka_unit_test(test_merge_across_lines_and_packs),
+        cmocka_unit_test(test_role_function),
         cmocka_unit_test(test_load_after_lookup),
         cmocka_unit_test(test_conditions),
         cmocka_unit_test(test_malformed_packs),

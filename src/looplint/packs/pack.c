@@ -428,6 +428,21 @@ uint32_t ll_packs_line_count(const ll_packs *packs, uint32_t index)
     return index < packs->pack_count ? packs->packs[index]->line_count : 0;
 }
 
+const char *ll_packs_role_function(const ll_packs *packs, const char *pack, uint32_t role)
+{
+    for (uint32_t i = 0; i < packs->pack_count; i++) {
+        const ll_pack *each = packs->packs[i];
+        if (pack && strcmp(each->name, pack) != 0)
+            continue;
+        for (uint32_t l = 0; l < each->line_count; l++) {
+            const ll_pack_line *line = &each->lines[l];
+            if (line->directive == LL_DIRECTIVE_ROLE && line->rule.role.role & role && line->name)
+                return line->name;
+        }
+    }
+    return NULL;
+}
+
 /* ---- Lookup ------------------------------------------------------------------------ */
 typedef struct line_list {
     const ll_pack_line **lines;

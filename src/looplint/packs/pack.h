@@ -166,6 +166,13 @@ const char *ll_packs_name(const ll_packs *packs, uint32_t index); /* pack NAME *
 const char *ll_packs_path(const ll_packs *packs, uint32_t index);
 uint32_t ll_packs_line_count(const ll_packs *packs, uint32_t index); /* function lines */
 
+/* The name of the first function (packs in load order, lines in file
+ * order) that a line of pack `pack` (of any pack when NULL) gives `role`,
+ * one LL_ROLE_* bit; regex lines are skipped. NULL when there is none.
+ * For messages that name the fix ("call nest_wait_shutdown") without
+ * the check naming it. */
+const char *ll_packs_role_function(const ll_packs *packs, const char *pack, uint32_t role);
+
 /* ---- Lookup (thread-safe) --------------------------------------------------- */
 /* What the packs say about `name`; NULL when nothing. The result lives as
  * long as the packs. Exact names are found in a hash table; regexes are
