@@ -9,12 +9,23 @@
  *  2. give each unit a directory and a top-level folder (the first path
  *     component below the directory common to all units), which call
  *     resolution falls back on when a name has several definitions;
- *  3. walk every call once: resolve direct calls to an edge (or count them
- *     as ambiguous or indirect), and turn the on-loop arguments of entry
- *     calls (a function, or a local holding one) into roots;
- *  4. sort the roots and run one breadth-first search per context bit,
+ *  3. index the functions the units store into places (facts.h,
+ *     ll_function_store): a field of a struct type, a global, a field of
+ *     a global; each place keeps its functions in one sorted run;
+ *  4. walk every call once: resolve direct calls to an edge (or count them
+ *     as ambiguous), calls through a function pointer to an edge per
+ *     function the pointer can hold (or count them as unresolved), and
+ *     turn the on-loop arguments of entry calls into roots;
+ *  5. sort the roots and run one breadth-first search per context bit,
  *     remembering for each function the edge it was first reached by:
  *     that is its shortest chain, and it is what the notes print.
+ * A function pointer holds (RULES.md, "Terms"): the function named (`f`,
+ * `&f`, a cast); for a field read or called (`c->ops->emit`), every
+ * function stored into that field of that struct type anywhere in the
+ * program; for a global or static variable or its element (`jobs[i]`,
+ * `maintenance[i].run`), the functions stored into it (under that field);
+ * for a local, what the function assigns to it of the above. Parameters
+ * are not traced to the callers' arguments.
  * What a callee means (a leaf the packs describe, an entry point) is looked
  * up once per distinct USR and kept in the table's entry, so the pack
  * matcher is not run once per call.
@@ -39,8 +50,9 @@ struct usr_entry {
     const ll_function_rule *rule;
 };
 
-/* A direct call resolved to a definition. A function's edges are
- * contiguous and in call order. */
+/* A call resolved to a definition. A function's edges are contiguous and
+ * in call order; a call through a function pointer has one per function
+ * it can reach, in the order of its place's run. */
 struct edge {
     uint32_t callee;
     ll_index call;
@@ -78,6 +90,17 @@ struct unit_range {
 
 enum { CONTEXT_BITS = 3 };
 
+/* Places functions are stored into, keyed by a kind byte and the parts
+ * of the name separated by PLACE_SEPARATOR: 'F' struct type, field; 'G'
+ * the global's USR; 'G' USR, struct type, field. */
+enum { PLACE_FIELD = 'F', PLACE_GLOBAL = 'G', PLACE_SEPARATOR = '\x1f' };
+
+/* The functions stored into one place: place_functions[first...]. */
+struct place {
+    uint32_t first;
+    uint32_t count;
+};
+
 struct ll_program {
     ll_unit *const *units;
     uint32_t unit_count;
@@ -99,6 +122,26 @@ struct ll_program {
 
     uint32_t *unit_directory; /* by unit: id of its main file's directory */
     uint32_t *unit_folder;    /* by unit: id of its top-level folder */
+
+    ll_table places;           /* place key -> index into place_runs */
+    char *place_keys;          /* the keys' bytes, which the table borrows */
+    struct place *place_runs;  /* by place */
+    uint32_t *place_functions; /* each run sorted like the roots, no duplicate */
+    uint32_t place_count;
+    char *scratch; /* a key being looked up */
+    size_t scratch_capacity;
+
+    /* The functions a function pointer can hold, while one is resolved:
+       `target_marks` (by id) holds `target_stamp` for those in `targets`. */
+    uint32_t *targets;
+    size_t target_count, target_capacity;
+    uint32_t *target_marks;
+    uint32_t target_stamp;
+    /* The assignments of a function pointer to a local in function
+       `assigns_of`, gathered once per function. */
+    const ll_operation **assigns;
+    size_t assign_count, assign_capacity;
+    uint32_t assigns_of;
 
     uint32_t *edge_first; /* by id, function_count + 1 entries */
     struct edge *edges;
@@ -274,6 +317,12 @@ static const char *unit_path(const ll_program *program, uint32_t unit)
     return path ? path : "";
 }
 
+static const char *function_name(const ll_program *program, uint32_t id)
+{
+    const char *name = program->functions[id]->name;
+    return name ? name : "";
+}
+
 /* Length of the longest directory that contains every unit's main file. */
 static size_t common_directory_length(const ll_program *program)
 {
@@ -385,7 +434,351 @@ static uint32_t resolve_entry(const ll_program *program, const struct usr_entry 
     return found;
 }
 
-/* ---- 3. Calls: edges and roots ------------------------------------------------------ */
+/* ---- 3. Stored functions ------------------------------------------------------------ */
+
+/* The definition a function reference made in `unit` names, unless the
+ * packs describe it (then it is a leaf: never followed, as a root or a
+ * callee); LL_NONE when there is none or it is ambiguous. */
+static uint32_t reference_target(ll_program *program, uint32_t unit, const char *usr,
+                                 const char *name)
+{
+    if (!usr)
+        return LL_NONE;
+    uint32_t index = ll_table_find(&program->usrs, usr, strlen(usr));
+    if (index == LL_NONE)
+        return LL_NONE;
+    struct usr_entry *target = &program->usr_entries[index];
+    if (usr_entry_rule(program, target, name))
+        return LL_NONE;
+    bool ambiguous;
+    return resolve_entry(program, target, unit, &ambiguous);
+}
+
+/* A place by name: its kind and up to three parts (see PLACE_FIELD). */
+struct place_name {
+    char kind;
+    const char *parts[3]; /* NULL after the last */
+};
+
+/* Writes the key of a place into `out` (when not NULL) and returns its
+ * length: the kind, then the parts, separated. */
+static size_t place_key(char *out, const struct place_name *name)
+{
+    size_t length = 1;
+    if (out)
+        out[0] = name->kind;
+    for (int i = 0; i < 3 && name->parts[i]; i++) {
+        if (i > 0) {
+            if (out)
+                out[length] = PLACE_SEPARATOR;
+            length++;
+        }
+        size_t size = strlen(name->parts[i]);
+        if (out)
+            memcpy(out + length, name->parts[i], size);
+        length += size;
+    }
+    return length;
+}
+
+/* The places one store fills: its field, its variable, and its field of
+ * its variable. Returns how many. */
+static int places_of(const ll_function_store *store, struct place_name names[3])
+{
+    int count = 0;
+    bool has_field = store->record_type && store->field;
+    if (has_field)
+        names[count++] = (struct place_name){PLACE_FIELD, {store->record_type, store->field}};
+    if (store->global_usr) {
+        names[count++] = (struct place_name){PLACE_GLOBAL, {store->global_usr}};
+        if (has_field)
+            names[count++] = (struct place_name){
+                PLACE_GLOBAL, {store->global_usr, store->record_type, store->field}};
+    }
+    return count;
+}
+
+/* One function in one place, with the keys the runs are sorted by (the
+ * roots' order, so that no run depends on unit order). */
+struct stored {
+    uint32_t place;
+    uint32_t function;
+    const char *name;
+    const char *path;
+    ll_location location;
+};
+
+static int compare_stored(const void *a, const void *b)
+{
+    const struct stored *left = a;
+    const struct stored *right = b;
+    if (left->place != right->place)
+        return left->place < right->place ? -1 : 1;
+    int order = strcmp(left->name, right->name);
+    if (!order)
+        order = strcmp(left->path, right->path);
+    if (!order && left->location.line != right->location.line)
+        order = left->location.line < right->location.line ? -1 : 1;
+    if (!order && left->location.column != right->location.column)
+        order = left->location.column < right->location.column ? -1 : 1;
+    if (!order && left->function != right->function)
+        order = left->function < right->function ? -1 : 1;
+    return order;
+}
+
+/* Resolves every store's function once (from the storing unit) and
+ * measures the keys it needs. */
+static uint32_t *resolve_stores(ll_program *program, size_t *key_bytes, size_t *key_count)
+{
+    size_t total = 0;
+    for (uint32_t u = 0; u < program->unit_count; u++)
+        total += program->units[u]->store_count;
+    uint32_t *resolved = malloc((total + 1) * sizeof *resolved);
+    if (!resolved)
+        return NULL;
+    size_t k = 0;
+    for (uint32_t u = 0; u < program->unit_count; u++) {
+        const ll_unit *unit = program->units[u];
+        for (uint32_t i = 0; i < unit->store_count; i++, k++) {
+            const ll_function_store *store = &unit->stores[i];
+            resolved[k] = reference_target(program, u, store->function_usr, store->function_name);
+            if (resolved[k] == LL_NONE)
+                continue;
+            struct place_name names[3];
+            int count = places_of(store, names);
+            for (int j = 0; j < count; j++)
+                *key_bytes += place_key(NULL, &names[j]);
+            *key_count += (size_t)count;
+        }
+    }
+    return resolved;
+}
+
+/* Turns the sorted (place, function) pairs into one run per place. */
+static int build_runs(ll_program *program, struct stored *pairs, size_t count)
+{
+    program->place_runs = calloc(program->place_count + 1, sizeof *program->place_runs);
+    program->place_functions = malloc((count + 1) * sizeof *program->place_functions);
+    if (!program->place_runs || !program->place_functions)
+        return -1;
+    uint32_t used = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0 && pairs[i].place == pairs[i - 1].place &&
+            pairs[i].function == pairs[i - 1].function)
+            continue;
+        struct place *run = &program->place_runs[pairs[i].place];
+        if (run->count == 0)
+            run->first = used;
+        run->count++;
+        program->place_functions[used++] = pairs[i].function;
+    }
+    return 0;
+}
+
+static int index_stores(ll_program *program)
+{
+    size_t key_bytes = 0;
+    size_t key_count = 0;
+    struct stored *pairs = NULL;
+    int result = -1;
+    uint32_t *resolved = resolve_stores(program, &key_bytes, &key_count);
+    if (!resolved || key_count >= LL_NONE || ll_table_init(&program->places, key_count) < 0)
+        goto done;
+    program->place_keys = malloc(key_bytes + 1);
+    pairs = malloc((key_count + 1) * sizeof *pairs);
+    if (!program->place_keys || !pairs)
+        goto done;
+    size_t used = 0;
+    size_t count = 0;
+    size_t k = 0;
+    for (uint32_t u = 0; u < program->unit_count; u++) {
+        const ll_unit *unit = program->units[u];
+        for (uint32_t i = 0; i < unit->store_count; i++, k++) {
+            uint32_t function = resolved[k];
+            if (function == LL_NONE)
+                continue;
+            struct place_name names[3];
+            int places = places_of(&unit->stores[i], names);
+            for (int j = 0; j < places; j++) {
+                char *key = program->place_keys + used;
+                size_t length = place_key(key, &names[j]);
+                bool inserted;
+                uint32_t place =
+                    ll_table_intern(&program->places, key, length, program->place_count, &inserted);
+                if (place == LL_NONE)
+                    goto done;
+                if (inserted) { /* the table keeps the bytes: move past them */
+                    program->place_count++;
+                    used += length;
+                }
+                pairs[count++] = (struct stored){
+                    place,
+                    function,
+                    function_name(program, function),
+                    unit_path(program, program->function_unit[function]),
+                    program->functions[function]->location,
+                };
+            }
+        }
+    }
+    if (count > 1)
+        qsort(pairs, count, sizeof *pairs, compare_stored);
+    result = build_runs(program, pairs, count);
+done:
+    free(pairs);
+    free(resolved);
+    return result;
+}
+
+/* ---- 4. Calls: function pointers, edges and roots ----------------------------------- */
+
+/* Starts gathering the functions one function pointer can hold. */
+static void begin_targets(ll_program *program)
+{
+    program->target_count = 0;
+    if (++program->target_stamp == 0) { /* wrapped: forget every mark */
+        memset(program->target_marks, 0,
+               (program->function_count + 1) * sizeof *program->target_marks);
+        program->target_stamp = 1;
+    }
+}
+
+static int add_target(ll_program *program, uint32_t function)
+{
+    if (program->target_marks[function] == program->target_stamp)
+        return 0;
+    if (reserve((void **)&program->targets, sizeof *program->targets, program->target_count,
+                &program->target_capacity) < 0)
+        return -1;
+    program->target_marks[function] = program->target_stamp;
+    program->targets[program->target_count++] = function;
+    return 0;
+}
+
+/* The functions stored into a place. */
+static int add_place_targets(ll_program *program, char kind, const char *first, const char *second,
+                             const char *third)
+{
+    struct place_name name = {kind, {first, second, third}};
+    size_t length = place_key(NULL, &name);
+    if (length > program->scratch_capacity) {
+        char *bigger = realloc(program->scratch, length);
+        if (!bigger)
+            return -1;
+        program->scratch = bigger;
+        program->scratch_capacity = length;
+    }
+    place_key(program->scratch, &name);
+    uint32_t place = ll_table_find(&program->places, program->scratch, length);
+    if (place == LL_NONE)
+        return 0;
+    const struct place *run = &program->place_runs[place];
+    for (uint32_t i = 0; i < run->count; i++)
+        if (add_target(program, program->place_functions[run->first + i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* Whether an assigned value can name functions (see value_targets). */
+static bool names_functions(const ll_value *value)
+{
+    switch (value->kind) {
+    case LL_VALUE_FUNCTION:
+    case LL_VALUE_GLOBAL:
+        return value->usr != NULL;
+    case LL_VALUE_OTHER:
+        return value->field != NULL;
+    default:
+        return false;
+    }
+}
+
+/* Gathers, once per function, its assignments of function pointers. */
+static int gather_assigns(ll_program *program, uint32_t id)
+{
+    if (program->assigns_of == id)
+        return 0;
+    program->assign_count = 0;
+    const ll_function *function = program->functions[id];
+    for (uint32_t b = 0; b < function->block_count; b++) {
+        const ll_block *block = &function->blocks[b];
+        for (uint32_t o = 0; o < block->operation_count; o++) {
+            const ll_operation *operation = &block->operations[o];
+            if (operation->kind != LL_OPERATION_ASSIGN || !names_functions(&operation->value))
+                continue;
+            if (reserve((void **)&program->assigns, sizeof *program->assigns, program->assign_count,
+                        &program->assign_capacity) < 0)
+                return -1;
+            program->assigns[program->assign_count++] = operation;
+        }
+    }
+    program->assigns_of = id;
+    return 0;
+}
+
+static int value_targets(ll_program *program, uint32_t function, const ll_value *value,
+                         bool through_locals);
+
+/* What function `id` assigns to its variable `variable`, of the values
+ * that name functions directly (no chains of locals). */
+static int variable_targets(ll_program *program, uint32_t id, ll_index variable)
+{
+    if (gather_assigns(program, id) < 0)
+        return -1;
+    for (size_t i = 0; i < program->assign_count; i++) {
+        const ll_operation *operation = program->assigns[i];
+        if (operation->target == variable &&
+            value_targets(program, id, &operation->value, false) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The functions a value in function `id` can be (see the top). */
+static int value_targets(ll_program *program, uint32_t id, const ll_value *value,
+                         bool through_locals)
+{
+    uint32_t target;
+    switch (value->kind) {
+    case LL_VALUE_FUNCTION:
+        target = reference_target(program, program->function_unit[id], value->usr, value->name);
+        return target == LL_NONE ? 0 : add_target(program, target);
+    case LL_VALUE_GLOBAL:
+        if (!value->usr)
+            return 0;
+        return add_place_targets(program, PLACE_GLOBAL, value->usr, value->record_type,
+                                 value->field);
+    case LL_VALUE_OTHER:
+        if (!value->record_type || !value->field)
+            return 0;
+        return add_place_targets(program, PLACE_FIELD, value->record_type, value->field, NULL);
+    case LL_VALUE_VARIABLE:
+        return through_locals ? variable_targets(program, id, value->variable) : 0;
+    default:
+        return 0;
+    }
+}
+
+/* The functions a call through a function pointer can reach. */
+static int call_targets(ll_program *program, uint32_t caller, const ll_call *call)
+{
+    switch (call->callee_kind) {
+    case LL_CALLEE_FIELD:
+        if (!call->callee_type || !call->callee_name)
+            return 0;
+        return add_place_targets(program, PLACE_FIELD, call->callee_type, call->callee_name, NULL);
+    case LL_CALLEE_GLOBAL:
+        if (!call->callee_usr)
+            return 0;
+        return add_place_targets(program, PLACE_GLOBAL, call->callee_usr, NULL, NULL);
+    case LL_CALLEE_VARIABLE:
+        return variable_targets(program, caller, call->callee_variable);
+    case LL_CALLEE_DIRECT:
+    case LL_CALLEE_OTHER:
+        break;
+    }
+    return 0;
+}
 
 static int add_edge(ll_program *program, uint32_t callee, ll_index call)
 {
@@ -427,52 +820,22 @@ static int add_root(ll_program *program, uint32_t function, enum ll_entry_kind k
     return 0;
 }
 
-/* A root for the function `usr` names, passed to an entry call of `caller`.
- * Functions the packs describe are not followed, as roots or callees. */
-static int add_root_reference(ll_program *program, uint32_t caller, ll_index call,
-                              const ll_entry_rule *entry, const ll_value *reference)
-{
-    if (!reference->usr)
-        return 0;
-    uint32_t index = ll_table_find(&program->usrs, reference->usr, strlen(reference->usr));
-    if (index == LL_NONE)
-        return 0;
-    struct usr_entry *target = &program->usr_entries[index];
-    if (usr_entry_rule(program, target, reference->name))
-        return 0;
-    bool ambiguous;
-    uint32_t function = resolve_entry(program, target, program->function_unit[caller], &ambiguous);
-    if (function == LL_NONE)
-        return 0;
-    return add_root(program, function, entry->kind, entry->strict_io, caller, call);
-}
-
-/* The roots an entry call's on-loop argument names: a function, or a local
- * variable (every function assigned to it in the caller). Parameters are
- * not traced to the callers' arguments. */
+/* The roots an entry call's on-loop argument names: every function it
+ * can be (see the top of the file). */
 static int add_entry_roots(ll_program *program, uint32_t caller, ll_index call_index,
                            const ll_entry_rule *entry)
 {
-    const ll_function *function = program->functions[caller];
-    const ll_call *call = &function->calls[call_index];
+    const ll_call *call = &program->functions[caller]->calls[call_index];
     if (entry->kind == LL_ENTRY_OFF_LOOP || entry->argument == 0 ||
         entry->argument > call->argument_count)
         return 0;
-    const ll_value *argument = &call->arguments[entry->argument - 1];
-    if (argument->kind == LL_VALUE_FUNCTION)
-        return add_root_reference(program, caller, call_index, entry, argument);
-    if (argument->kind != LL_VALUE_VARIABLE)
-        return 0;
-    for (uint32_t b = 0; b < function->block_count; b++) {
-        const ll_block *block = &function->blocks[b];
-        for (uint32_t o = 0; o < block->operation_count; o++) {
-            const ll_operation *operation = &block->operations[o];
-            if (operation->kind == LL_OPERATION_ASSIGN && operation->target == argument->variable &&
-                operation->value.kind == LL_VALUE_FUNCTION &&
-                add_root_reference(program, caller, call_index, entry, &operation->value) < 0)
-                return -1;
-        }
-    }
+    begin_targets(program);
+    if (value_targets(program, caller, &call->arguments[entry->argument - 1], true) < 0)
+        return -1;
+    for (size_t i = 0; i < program->target_count; i++)
+        if (add_root(program, program->targets[i], entry->kind, entry->strict_io, caller,
+                     call_index) < 0)
+            return -1;
     return 0;
 }
 
@@ -507,25 +870,36 @@ static int link_direct_call(ll_program *program, uint32_t caller, ll_index call_
     return 0;
 }
 
+/* Links a call through a function pointer: an edge to each function it
+ * can reach, in its place's order; none: counted as unresolved. */
+static int link_indirect_call(ll_program *program, uint32_t caller, ll_index call_index)
+{
+    begin_targets(program);
+    if (call_targets(program, caller, &program->functions[caller]->calls[call_index]) < 0)
+        return -1;
+    program->indirect_count += program->target_count == 0;
+    for (size_t i = 0; i < program->target_count; i++)
+        if (add_edge(program, program->targets[i], call_index) < 0)
+            return -1;
+    return 0;
+}
+
 static int link_calls(ll_program *program)
 {
     program->edge_first = malloc((program->function_count + 1) * sizeof *program->edge_first);
-    if (!program->edge_first)
+    program->target_marks = calloc(program->function_count + 1, sizeof *program->target_marks);
+    if (!program->edge_first || !program->target_marks)
         return -1;
+    program->assigns_of = LL_NONE;
     for (uint32_t id = 0; id < program->function_count; id++) {
         const ll_function *function = program->functions[id];
         program->edge_first[id] = (uint32_t)program->edge_count;
         for (ll_index c = 0; c < function->call_count; c++) {
-            if (function->calls[c].callee_kind == LL_CALLEE_DIRECT) {
-                if (link_direct_call(program, id, c) < 0)
-                    return -1;
-                continue;
-            }
-            /* Calls through a function pointer (a struct field, a variable)
-               get their edges here once they are resolved (RULES.md:
-               through the functions stored into that field of that struct
-               type). Until then they are counted, never guessed. */
-            program->indirect_count++;
+            int result = function->calls[c].callee_kind == LL_CALLEE_DIRECT
+                             ? link_direct_call(program, id, c)
+                             : link_indirect_call(program, id, c);
+            if (result < 0)
+                return -1;
         }
         if (program->annotations[id] & LL_ANNOTATION_LOOP &&
             add_root(program, id, LL_ENTRY_CALLBACK, false, LL_NONE, 0) < 0)
@@ -537,7 +911,7 @@ static int link_calls(ll_program *program)
     return 0;
 }
 
-/* ---- 4. Contexts ------------------------------------------------------------------ */
+/* ---- 5. Contexts ------------------------------------------------------------------ */
 
 static int compare_locations(ll_location a, ll_location b)
 {
@@ -641,7 +1015,7 @@ ll_program *ll_program_link(ll_unit *const *units, size_t unit_count, struct ll_
     program->unit_count = (uint32_t)unit_count;
     program->packs = packs;
     if (number_functions(program) < 0 || index_usrs(program) < 0 || place_units(program) < 0 ||
-        link_calls(program) < 0 || propagate_contexts(program) < 0)
+        index_stores(program) < 0 || link_calls(program) < 0 || propagate_contexts(program) < 0)
         goto fail;
     if (statistics) {
         atomic_store(&statistics->functions, program->function_count);
@@ -672,6 +1046,14 @@ void ll_program_free(ll_program *program)
     free(program->usr_entries);
     free(program->unit_directory);
     free(program->unit_folder);
+    ll_table_free(&program->places);
+    free(program->place_keys);
+    free(program->place_runs);
+    free(program->place_functions);
+    free(program->scratch);
+    free(program->targets);
+    free(program->target_marks);
+    free(program->assigns);
     free(program->edge_first);
     free(program->edges);
     free(program->roots);
@@ -738,7 +1120,8 @@ uint32_t ll_program_resolve(const ll_program *program, uint32_t from, const char
 
 uint32_t ll_program_callee(const ll_program *program, uint32_t caller, ll_index call)
 {
-    if (caller >= program->function_count)
+    if (caller >= program->function_count || call >= program->functions[caller]->call_count ||
+        program->functions[caller]->calls[call].callee_kind != LL_CALLEE_DIRECT)
         return LL_NONE;
     uint32_t low = program->edge_first[caller];
     uint32_t high = program->edge_first[caller + 1];
@@ -760,12 +1143,6 @@ uint32_t ll_program_context(const ll_program *program, uint32_t id)
 }
 
 /* ---- Chains ------------------------------------------------------------------------- */
-
-static const char *function_name(const ll_program *program, uint32_t id)
-{
-    const char *name = program->functions[id]->name;
-    return name ? name : "";
-}
 
 /* Adds a note at a location of `unit`; 0 or -1. */
 static int note(ll_finding *finding, const ll_unit *unit, ll_location location, const char *format,
@@ -820,6 +1197,37 @@ static int root_note(const ll_program *program, const struct root *root, ll_find
                 name);
 }
 
+/* "'ship' calls 'append' here", saying which pointer the call went
+ * through when it was not direct. */
+static int call_note(const ll_program *program, uint32_t caller, ll_index index, uint32_t callee,
+                     ll_finding *finding)
+{
+    const ll_function *function = program->functions[caller];
+    const ll_call *call = &function->calls[index];
+    const ll_unit *unit = program->units[program->function_unit[caller]];
+    const char *from = function_name(program, caller);
+    const char *to = function_name(program, callee);
+    const char *pointer = call->callee_name ? call->callee_name : "";
+    switch (call->callee_kind) {
+    case LL_CALLEE_FIELD:
+        return note(finding, unit, call->location,
+                    "'%s' calls '%s' through field '%s' of '%s' here", from, to, pointer,
+                    call->callee_type ? call->callee_type : "");
+    case LL_CALLEE_VARIABLE:
+        pointer = call->callee_variable < function->variable_count
+                      ? function->variables[call->callee_variable].name
+                      : "";
+        /* fall through */
+    case LL_CALLEE_GLOBAL:
+        return note(finding, unit, call->location, "'%s' calls '%s' through '%s' here", from, to,
+                    pointer);
+    case LL_CALLEE_DIRECT:
+    case LL_CALLEE_OTHER:
+        break;
+    }
+    return note(finding, unit, call->location, "'%s' calls '%s' here", from, to);
+}
+
 int ll_program_chain_notes(const ll_program *program, uint32_t id, uint32_t context,
                            ll_finding *finding)
 {
@@ -842,10 +1250,7 @@ int ll_program_chain_notes(const ll_program *program, uint32_t id, uint32_t cont
     for (size_t i = 1; i <= depth && result == 0; i++) {
         uint32_t caller = chain[i - 1];
         uint32_t callee = chain[i];
-        const ll_call *call = &program->functions[caller]->calls[links[callee].via];
-        result = note(finding, program->units[program->function_unit[caller]], call->location,
-                      "'%s' calls '%s' here", function_name(program, caller),
-                      function_name(program, callee));
+        result = call_note(program, caller, links[callee].via, callee, finding);
     }
     free(chain);
     return result;

@@ -5,8 +5,12 @@
  * (ARCHITECTURE.md, "Many programs in one database": the definition in the
  * caller's own TU, else the only one, else the one in the same directory,
  * then the same top-level folder; still ambiguous: dropped and counted),
- * finds the loop-context roots from the packs' entry rules and the
- * annotations, and propagates loop context in one pass over the graph.
+ * resolves each call through a function pointer to every function the
+ * pointer can hold (RULES.md, "Terms": the functions stored into the
+ * field of that struct type, or into that global table; program.c says
+ * how; none: counted as unresolved), finds the loop-context roots from
+ * the packs' entry rules and the annotations, and propagates loop context
+ * in one pass over the graph.
  * Checks then ask it which functions run on the loop, under which roots,
  * and for the shortest chain from a root (ties broken by function name,
  * so output is the same for any -j).
@@ -50,7 +54,8 @@ typedef struct ll_statistics {
     atomic_size_t functions;
     atomic_size_t calls;
     atomic_size_t roots;
-    atomic_size_t indirect_unresolved; /* indirect calls not resolved */
+    atomic_size_t indirect_unresolved; /* calls through a function pointer
+                                          that can hold no known function */
     atomic_size_t ambiguous_calls;     /* several definitions, dropped */
     atomic_size_t ownership_unknown;   /* a handle passed to an unknown callee:
                                           ownership analysis stayed silent */
@@ -84,8 +89,9 @@ uint32_t ll_program_usr_annotations(const ll_program *program, const char *usr);
  * above; LL_NONE when there is none or it is ambiguous. */
 uint32_t ll_program_resolve(const ll_program *program, uint32_t from, const char *usr);
 
-/* The function a call of function `caller` resolves to, or LL_NONE
- * (library function, unresolved indirect call, ambiguous). */
+/* The function a direct call of function `caller` resolves to, or LL_NONE
+ * (library function, ambiguous, or a call through a function pointer,
+ * which may reach several). */
 uint32_t ll_program_callee(const ll_program *program, uint32_t caller, ll_index call);
 
 /* Loop context of a function (bits). */
@@ -99,8 +105,9 @@ uint32_t ll_program_context(const ll_program *program, uint32_t id);
 
 /* Appends to `finding` the notes of the shortest chain from a root whose
  * context includes `context` (one LL_CONTEXT_* bit) to function `id`:
- * "task 'handle' spawned here", "calls 'load'"... 0, or -1 when out of
- * memory or the function has no such root. */
+ * "task 'handle' spawned here", "calls 'load'", "calls 'append' through
+ * field 'emit' of 'struct sink_ops'"... 0, or -1 when out of memory or
+ * the function has no such root. */
 int ll_program_chain_notes(const ll_program *program, uint32_t id, uint32_t context,
                            ll_finding *finding);
 
