@@ -20,6 +20,7 @@
 #include "../analysis/finding.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum ll_format { LL_FORMAT_TEXT = 0, LL_FORMAT_GCC, LL_FORMAT_JSON };
@@ -45,5 +46,83 @@ char *ll_path_relative(const char *path, const char *root);
 
 /* Sets every finding's fingerprint (findings sorted first). */
 void ll_fingerprints_compute(ll_findings *findings, const char *root);
+
+/* ---- Suppressions (suppress.c) ----------------------------------------------------
+ *
+ * Comments in the sources that silence findings (docs/suppressions.md),
+ * written as line or block comments:
+ *   looplint: ignore[id, ...] reason         its own line; and the next line
+ *                                           when the comment stands alone
+ *   looplint: ignore-file[id, ...] reason    the whole file
+ *   NOLINT, NOLINT(looplint-id, looplint-*)  clang-tidy's forms: this line,
+ *   NOLINTNEXTLINE(...), NOLINTBEGIN/END     the next line, a region
+ * A suppressed finding is kept, marked, with the comment's reason. An
+ * ignore comment that suppresses nothing, names an unknown check or
+ * cannot be read becomes a finding of `unused-suppression` (severity
+ * note) at the comment; NOLINT comments are never reported, as clang-tidy
+ * does not report them by default.
+ */
+#define LL_UNUSED_SUPPRESSION "unused-suppression"
+
+enum ll_suppression_kind {
+    LL_SUPPRESSION_IGNORE, /* looplint: ignore[...] */
+    LL_SUPPRESSION_IGNORE_FILE, /* looplint: ignore-file[...] */
+    LL_SUPPRESSION_NOLINT, /* NOLINT, NOLINTNEXTLINE, a NOLINTBEGIN..END region */
+    LL_SUPPRESSION_MALFORMED, /* looks like one of the above but is not: reported */
+};
+
+typedef struct ll_suppression {
+    enum ll_suppression_kind kind;
+    uint32_t line, column; /* where the comment (for NOLINT: the word) starts */
+    uint32_t first_line, last_line; /* the lines it covers (the whole file: 1..UINT32_MAX) */
+    /* IGNORE*: check ids. NOLINT: clang-tidy globs over "looplint-ID"
+       ("looplint-*"); none means every check, as a bare NOLINT does. */
+    char **ids;
+    uint32_t id_count;
+    bool *used; /* per id: it suppressed a finding */
+    char *reason; /* the text after the comment's directive; NULL when none */
+    char *problem; /* MALFORMED: what is wrong with it */
+} ll_suppression;
+
+typedef struct ll_suppressions {
+    ll_suppression *items; /* in the order of the file */
+    size_t count;
+    /* NOLINTBEGIN comments not yet closed, while parsing (indexes into items). */
+    size_t *open_regions;
+    size_t open_count;
+} ll_suppressions;
+
+/* The compiled PCRE2 patterns; immutable once made, shareable by threads. */
+typedef struct ll_suppression_parser ll_suppression_parser;
+
+ll_suppression_parser *ll_suppression_parser_new(ll_error *error);
+void ll_suppression_parser_free(ll_suppression_parser *parser);
+
+/* Appends the suppressions written in `text` (a whole file) to `out`
+ * (zeroed by the caller). 0, or -1 when out of memory. */
+int ll_suppressions_parse(const ll_suppression_parser *parser, const char *text, size_t length,
+                          ll_suppressions *out, ll_error *error);
+void ll_suppressions_free(ll_suppressions *suppressions);
+
+/* The index of the id of `suppression` that covers a finding of `rule` on
+ * `line` (0 for a NOLINT without ids), or -1 when it does not cover it. */
+int ll_suppression_match(const ll_suppression *suppression, const char *rule, uint32_t line);
+
+typedef struct ll_suppress_options {
+    /* Files to read for ignore comments besides those holding findings, so
+       that an unused one is reported where nothing was found; NULL-terminated,
+       may be NULL. */
+    const char *const *files;
+    const char *const *known; /* every id a finding can carry */
+    const char *const *active; /* the ids that ran: ignoring another is not unused */
+    bool report_unused; /* add unused-suppression findings */
+} ll_suppress_options;
+
+/* Reads each file once and marks the findings its comments suppress (with
+ * their reason); then, if asked, adds the unused-suppression findings,
+ * which comments can suppress in turn. Findings are left unsorted. 0, or -1
+ * with an error when out of memory (an unreadable file has no comments). */
+int ll_suppressions_apply(ll_findings *findings, const ll_suppress_options *options,
+                          ll_error *error);
 
 #endif
