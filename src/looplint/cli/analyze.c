@@ -25,7 +25,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-double ll_seconds(void) {
+double ll_seconds(void)
+{
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
@@ -34,20 +35,23 @@ double ll_seconds(void) {
 /* ---- Rule selection ----------------------------------------------------------- */
 static const char clang_diagnostic[] = "clang-diagnostic";
 
-static bool listed(const char *const *ids, const char *id) {
+static bool listed(const char *const *ids, const char *id)
+{
     for (const char *const *each = ids; each && *each; each++)
         if (strcmp(*each, id) == 0 || strcmp(*each, "all") == 0)
             return true;
     return false;
 }
 
-bool ll_analysis_rule_enabled(const ll_analysis_options *options, const char *id) {
+bool ll_analysis_rule_enabled(const ll_analysis_options *options, const char *id)
+{
     if (listed(options->enabled, id))
         return true;
     return !listed(options->disabled, id);
 }
 
-int ll_analysis_validate_rules(const char *const *ids, ll_error *error) {
+int ll_analysis_validate_rules(const char *const *ids, ll_error *error)
+{
     for (const char *const *each = ids; each && *each; each++) {
         char id[128];
         snprintf(id, sizeof id, "%s", *each);
@@ -62,7 +66,8 @@ int ll_analysis_validate_rules(const char *const *ids, ll_error *error) {
 
 /* ---- Cache keys --------------------------------------------------------------- */
 /* Content hash of a file on disk; false when it cannot be read. */
-static bool hash_file(const char *path, uint64_t *hash) {
+static bool hash_file(const char *path, uint64_t *hash)
+{
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
@@ -86,7 +91,8 @@ static bool hash_file(const char *path, uint64_t *hash) {
 }
 
 /* The cache key of a command whose TU read `files` with these hashes. */
-static char *cache_key(const ll_command *command, const ll_file *files, uint32_t count) {
+static char *cache_key(const ll_command *command, const ll_file *files, uint32_t count)
+{
     XXH3_state_t *state = XXH3_createState();
     char *text = ll_command_text(command);
     char *key = NULL;
@@ -112,8 +118,8 @@ done:
 
 /* Reads back the stored facts of a command if none of its files changed:
  * 1 (unit set), 0 (parse it), -1 (store error). */
-static int load_cached(ll_store *store, const ll_command *command, ll_unit **unit,
-                       ll_error *error) {
+static int load_cached(ll_store *store, const ll_command *command, ll_unit **unit, ll_error *error)
+{
     ll_unit *stored = NULL;
     int found = ll_store_unit_files(store, command->file, &stored, error);
     if (found <= 0)
@@ -138,14 +144,15 @@ typedef struct collector {
     ll_analysis *analysis;
     const ll_analysis_options *options;
     const ll_plan *plan; /* the commands being parsed */
-    size_t *slots; /* plan index -> index in analysis->units */
+    size_t *slots;       /* plan index -> index in analysis->units */
     size_t done, total;
     double started;
     bool progress_shown;
     ll_error *error;
 } collector;
 
-static void show_progress(collector *collect, const char *path) {
+static void show_progress(collector *collect, const char *path)
+{
     if (collect->options->quiet || !isatty(STDERR_FILENO))
         return;
     if (!collect->progress_shown && ll_seconds() - collect->started < 1.0)
@@ -155,7 +162,8 @@ static void show_progress(collector *collect, const char *path) {
     fflush(stderr);
 }
 
-static int unit_done(void *context, size_t index, ll_unit *unit) {
+static int unit_done(void *context, size_t index, ll_unit *unit)
+{
     collector *collect = context;
     ll_analysis *analysis = collect->analysis;
     const ll_command *command = &collect->plan->commands[index];
@@ -175,8 +183,9 @@ static int unit_done(void *context, size_t index, ll_unit *unit) {
     return result;
 }
 
-static int extract(const ll_plan *plan, const ll_analysis_options *options,
-                   ll_analysis *analysis, ll_error *error) {
+static int extract(const ll_plan *plan, const ll_analysis_options *options, ll_analysis *analysis,
+                   ll_error *error)
+{
     ll_plan pending = {0};
     size_t *slots = calloc(plan->count ? plan->count : 1, sizeof *slots);
     int result = -1;
@@ -210,8 +219,8 @@ static int extract(const ll_plan *plan, const ll_analysis_options *options,
         .started = ll_seconds(),
         .error = error,
     };
-    result = pending.count ? ll_front_extract(&pending, options->jobs, unit_done, &collect, error)
-                           : 0;
+    result =
+        pending.count ? ll_front_extract(&pending, options->jobs, unit_done, &collect, error) : 0;
     if (collect.progress_shown)
         fprintf(stderr, "\r\033[K");
 done:
@@ -221,7 +230,8 @@ done:
 }
 
 /* ---- Checks --------------------------------------------------------------------- */
-static int report_diagnostics(ll_analysis *analysis) {
+static int report_diagnostics(ll_analysis *analysis)
+{
     for (size_t u = 0; u < analysis->unit_count; u++) {
         const ll_unit *unit = analysis->units[u];
         bool failed = unit->parse_failed;
@@ -244,7 +254,8 @@ static int report_diagnostics(ll_analysis *analysis) {
     return 0;
 }
 
-static int run_checks(ll_analysis *analysis, const ll_analysis_options *options) {
+static int run_checks(ll_analysis *analysis, const ll_analysis_options *options)
+{
     ll_check_context context = {
         .program = analysis->program,
         .packs = options->packs,
@@ -274,8 +285,9 @@ static int run_checks(ll_analysis *analysis, const ll_analysis_options *options)
     return 0;
 }
 
-int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options,
-                    ll_analysis *analysis, ll_error *error) {
+int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options, ll_analysis *analysis,
+                    ll_error *error)
+{
     memset(analysis, 0, sizeof *analysis);
     ll_findings_init(&analysis->findings);
     analysis->units = calloc(plan->count ? plan->count : 1, sizeof *analysis->units);
@@ -306,7 +318,8 @@ int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options,
     return 0;
 }
 
-void ll_analysis_free(ll_analysis *analysis) {
+void ll_analysis_free(ll_analysis *analysis)
+{
     ll_program_free(analysis->program);
     for (size_t i = 0; i < analysis->unit_count; i++)
         ll_unit_free(analysis->units[i]);

@@ -21,11 +21,11 @@
 typedef struct ll_analysis_options {
     unsigned jobs; /* 0: one per core */
     ll_packs *packs;
-    const char *const *enabled; /* --enable IDs (and ID:OPTION), NULL-terminated */
+    const char *const *enabled;  /* --enable IDs (and ID:OPTION), NULL-terminated */
     const char *const *disabled; /* --disable IDs, NULL-terminated */
-    ll_store *store; /* NULL: nothing stored, nothing reused */
-    bool use_cache; /* reuse stored facts of unchanged TUs */
-    bool quiet; /* no progress line */
+    ll_store *store;             /* NULL: nothing stored, nothing reused */
+    bool use_cache;              /* reuse stored facts of unchanged TUs */
+    bool quiet;                  /* no progress line */
 } ll_analysis_options;
 
 typedef struct ll_analysis {
@@ -39,8 +39,8 @@ typedef struct ll_analysis {
 /* Runs the pipeline. Returns 0, or -1 with an error (out of memory, the
  * store failed). Units that do not parse still give a unit (and
  * clang-diagnostic findings). */
-int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options,
-                    ll_analysis *analysis, ll_error *error);
+int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options, ll_analysis *analysis,
+                    ll_error *error);
 void ll_analysis_free(ll_analysis *analysis);
 
 /* Whether a check id is enabled under the options (defaults: every

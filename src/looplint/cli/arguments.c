@@ -7,7 +7,8 @@
 #include <string.h>
 
 void ll_arguments_init(ll_arguments *arguments, int count, char **values,
-                       const ll_option_spec *specs) {
+                       const ll_option_spec *specs)
+{
     arguments->count = count;
     arguments->values = values;
     arguments->next = 0;
@@ -15,22 +16,24 @@ void ll_arguments_init(ll_arguments *arguments, int count, char **values,
     arguments->specs = specs;
 }
 
-static const ll_option_spec *find_long(const ll_option_spec *specs, const char *name,
-                                       size_t length) {
+static const ll_option_spec *find_long(const ll_option_spec *specs, const char *name, size_t length)
+{
     for (const ll_option_spec *spec = specs; spec->long_name; spec++)
         if (strlen(spec->long_name) == length && strncmp(spec->long_name, name, length) == 0)
             return spec;
     return NULL;
 }
 
-static const ll_option_spec *find_short(const ll_option_spec *specs, char name) {
+static const ll_option_spec *find_short(const ll_option_spec *specs, char name)
+{
     for (const ll_option_spec *spec = specs; spec->long_name; spec++)
         if (spec->short_name && spec->short_name == name)
             return spec;
     return NULL;
 }
 
-static ll_argument error(const char *format, const char *text) {
+static ll_argument error(const char *format, const char *text)
+{
     ll_argument argument = {.kind = LL_ARGUMENT_ERROR};
     snprintf(argument.message, sizeof argument.message, format, text);
     return argument;
@@ -38,7 +41,8 @@ static ll_argument error(const char *format, const char *text) {
 
 /* The value of an option: attached (`--x=v`, `-xv`) or the next word. */
 static ll_argument with_value(ll_arguments *arguments, const ll_option_spec *spec,
-                              const char *attached, const char *written) {
+                              const char *attached, const char *written)
+{
     ll_argument argument = {.kind = LL_ARGUMENT_OPTION, .spec = spec};
     if (!spec->takes_value) {
         if (attached)
@@ -55,7 +59,8 @@ static ll_argument with_value(ll_arguments *arguments, const ll_option_spec *spe
     return argument;
 }
 
-ll_argument ll_arguments_next(ll_arguments *arguments) {
+ll_argument ll_arguments_next(ll_arguments *arguments)
+{
     ll_argument argument = {.kind = LL_ARGUMENT_END};
     if (arguments->next >= arguments->count)
         return argument;

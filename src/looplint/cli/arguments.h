@@ -12,7 +12,7 @@
 
 typedef struct ll_option_spec {
     const char *long_name; /* "jobs" for --jobs */
-    char short_name; /* 'j', or 0 */
+    char short_name;       /* 'j', or 0 */
     bool takes_value;
 } ll_option_spec;
 
@@ -26,9 +26,9 @@ typedef struct ll_arguments {
 
 enum ll_argument_kind {
     LL_ARGUMENT_END = 0,
-    LL_ARGUMENT_OPTION, /* .spec and (if it takes one) .value */
+    LL_ARGUMENT_OPTION,  /* .spec and (if it takes one) .value */
     LL_ARGUMENT_OPERAND, /* .value */
-    LL_ARGUMENT_ERROR, /* .message says what is wrong */
+    LL_ARGUMENT_ERROR,   /* .message says what is wrong */
 };
 
 typedef struct ll_argument {

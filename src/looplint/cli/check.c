@@ -89,7 +89,8 @@ typedef struct string_list {
     size_t count;
 } string_list;
 
-static int list_add(string_list *list, const char *text) {
+static int list_add(string_list *list, const char *text)
+{
     char **bigger = realloc(list->items, (list->count + 2) * sizeof *bigger);
     if (!bigger)
         return -1;
@@ -101,7 +102,8 @@ static int list_add(string_list *list, const char *text) {
 }
 
 /* Adds every comma-separated id of `text`. */
-static int list_add_ids(string_list *list, const char *text) {
+static int list_add_ids(string_list *list, const char *text)
+{
     char *copy = strdup(text);
     if (!copy)
         return -1;
@@ -114,7 +116,8 @@ static int list_add_ids(string_list *list, const char *text) {
     return result;
 }
 
-static void list_free(string_list *list) {
+static void list_free(string_list *list)
+{
     for (size_t i = 0; i < list->count; i++)
         free(list->items[i]);
     free(list->items);
@@ -132,7 +135,8 @@ typedef struct check_settings {
     bool all_configs, no_cache, no_color, quiet, stats;
 } check_settings;
 
-static int parse_fail_on(const char *text, int *level) {
+static int parse_fail_on(const char *text, int *level)
+{
     if (strcmp(text, "never") == 0) {
         *level = -1;
         return 0;
@@ -144,7 +148,8 @@ static int parse_fail_on(const char *text, int *level) {
     return 0;
 }
 
-static int parse_jobs(const char *text, unsigned *jobs) {
+static int parse_jobs(const char *text, unsigned *jobs)
+{
     char *end;
     long value = strtol(text, &end, 10);
     if (*end || value < 1 || value > 1024)
@@ -154,7 +159,8 @@ static int parse_jobs(const char *text, unsigned *jobs) {
 }
 
 /* 0 to go on, else the exit code (help printed, or a usage error). */
-static int parse_settings(int argc, char **argv, check_settings *settings) {
+static int parse_settings(int argc, char **argv, check_settings *settings)
+{
     ll_arguments arguments;
     ll_arguments_init(&arguments, argc, argv, specs);
     settings->fail_on = LL_SEVERITY_WARNING;
@@ -172,20 +178,48 @@ static int parse_settings(int argc, char **argv, check_settings *settings) {
         const char *value = argument.value;
         int bad = 0;
         switch (argument.spec - specs) {
-        case OPTION_BUILD_DIR: settings->build_directory = value; break;
-        case OPTION_JOBS: bad = parse_jobs(value, &settings->jobs); break;
-        case OPTION_DB: settings->store_path = value; break;
-        case OPTION_RULES: bad = list_add(&settings->rules, value); break;
-        case OPTION_ENABLE: bad = list_add_ids(&settings->enabled, value); break;
-        case OPTION_DISABLE: bad = list_add_ids(&settings->disabled, value); break;
-        case OPTION_FORMAT: bad = ll_format_parse(value, &settings->format); break;
-        case OPTION_FAIL_ON: bad = parse_fail_on(value, &settings->fail_on); break;
-        case OPTION_ALL_CONFIGS: settings->all_configs = true; break;
-        case OPTION_NO_CACHE: settings->no_cache = true; break;
-        case OPTION_NO_COLOR: settings->no_color = true; break;
-        case OPTION_QUIET: settings->quiet = true; break;
-        case OPTION_STATS: settings->stats = true; break;
-        case OPTION_HELP: fputs(usage, stdout); return -1;
+        case OPTION_BUILD_DIR:
+            settings->build_directory = value;
+            break;
+        case OPTION_JOBS:
+            bad = parse_jobs(value, &settings->jobs);
+            break;
+        case OPTION_DB:
+            settings->store_path = value;
+            break;
+        case OPTION_RULES:
+            bad = list_add(&settings->rules, value);
+            break;
+        case OPTION_ENABLE:
+            bad = list_add_ids(&settings->enabled, value);
+            break;
+        case OPTION_DISABLE:
+            bad = list_add_ids(&settings->disabled, value);
+            break;
+        case OPTION_FORMAT:
+            bad = ll_format_parse(value, &settings->format);
+            break;
+        case OPTION_FAIL_ON:
+            bad = parse_fail_on(value, &settings->fail_on);
+            break;
+        case OPTION_ALL_CONFIGS:
+            settings->all_configs = true;
+            break;
+        case OPTION_NO_CACHE:
+            settings->no_cache = true;
+            break;
+        case OPTION_NO_COLOR:
+            settings->no_color = true;
+            break;
+        case OPTION_QUIET:
+            settings->quiet = true;
+            break;
+        case OPTION_STATS:
+            settings->stats = true;
+            break;
+        case OPTION_HELP:
+            fputs(usage, stdout);
+            return -1;
         }
         if (bad) {
             fprintf(stderr, "looplint check: bad value '%s' for --%s\n", value,
@@ -197,7 +231,8 @@ static int parse_settings(int argc, char **argv, check_settings *settings) {
 }
 
 /* Whether a finding lies in one of the given files (absolute paths). */
-static bool in_files(const ll_finding *finding, void *context) {
+static bool in_files(const ll_finding *finding, void *context)
+{
     const string_list *files = context;
     for (size_t f = 0; f < files->count; f++)
         if (strcmp(finding->place.file, files->items[f]) == 0)
@@ -205,7 +240,8 @@ static bool in_files(const ll_finding *finding, void *context) {
     return false;
 }
 
-static char *statistics_json(const ll_statistics *statistics) {
+static char *statistics_json(const ll_statistics *statistics)
+{
     json_t *object = json_pack(
         "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
         " s:f, s:f, s:f, s:f, s:f}",
@@ -227,7 +263,8 @@ static char *statistics_json(const ll_statistics *statistics) {
     return text;
 }
 
-static void print_statistics(const ll_statistics *statistics) {
+static void print_statistics(const ll_statistics *statistics)
+{
     fprintf(stderr,
             "looplint: %zu TUs: %zu parsed, %zu cached, %zu with errors; "
             "%zu duplicate and %zu other-config commands skipped\n"
@@ -240,15 +277,15 @@ static void print_statistics(const ll_statistics *statistics) {
             (size_t)statistics->units, (size_t)statistics->units_parsed,
             (size_t)statistics->units_cached, (size_t)statistics->units_failed,
             (size_t)statistics->commands_duplicate, (size_t)statistics->commands_other_config,
-            (size_t)statistics->functions, (size_t)statistics->calls,
-            (size_t)statistics->roots, (size_t)statistics->indirect_unresolved,
-            (size_t)statistics->ambiguous_calls, (size_t)statistics->ownership_unknown,
-            (size_t)statistics->ownership_gave_up, statistics->seconds_plan,
-            statistics->seconds_extract, statistics->seconds_store,
+            (size_t)statistics->functions, (size_t)statistics->calls, (size_t)statistics->roots,
+            (size_t)statistics->indirect_unresolved, (size_t)statistics->ambiguous_calls,
+            (size_t)statistics->ownership_unknown, (size_t)statistics->ownership_gave_up,
+            statistics->seconds_plan, statistics->seconds_extract, statistics->seconds_store,
             statistics->seconds_link, statistics->seconds_check);
 }
 
-static char *joined_argv(int argc, char **argv) {
+static char *joined_argv(int argc, char **argv)
+{
     size_t length = 1;
     for (int i = 0; i < argc; i++)
         length += strlen(argv[i]) + 1;
@@ -261,7 +298,8 @@ static char *joined_argv(int argc, char **argv) {
     return text;
 }
 
-static int gate(const ll_findings *findings, int fail_on) {
+static int gate(const ll_findings *findings, int fail_on)
+{
     if (fail_on < 0)
         return LL_EXIT_CLEAN;
     for (size_t i = 0; i < findings->count; i++)
@@ -271,7 +309,8 @@ static int gate(const ll_findings *findings, int fail_on) {
 }
 
 /* Makes FILE operands absolute; a file that does not exist is an error. */
-static int resolve_files(string_list *files, ll_error *error) {
+static int resolve_files(string_list *files, ll_error *error)
+{
     for (size_t i = 0; i < files->count; i++) {
         if (!ll_is_file(files->items[i]))
             return ll_error_set(error, "%s: no such file", files->items[i]);
@@ -284,7 +323,8 @@ static int resolve_files(string_list *files, ll_error *error) {
     return 0;
 }
 
-static int run(check_settings *settings, int argc, char **argv) {
+static int run(check_settings *settings, int argc, char **argv)
+{
     ll_error error = {{0}};
     ll_plan plan = {0};
     ll_packs *packs = NULL;
@@ -318,8 +358,8 @@ static int run(check_settings *settings, int argc, char **argv) {
     if (!(packs = ll_cli_load_packs((const char *const *)settings->rules.items, &error)))
         goto fail;
     root = ll_locate_project_root(database);
-    store_path = settings->store_path ? strdup(settings->store_path)
-                                      : ll_locate_default_store(database);
+    store_path =
+        settings->store_path ? strdup(settings->store_path) : ll_locate_default_store(database);
     if (!root || !store_path || !(store = ll_store_open(store_path, &error)))
         goto fail;
     char *command_line = joined_argv(argc, argv);
@@ -344,7 +384,8 @@ static int run(check_settings *settings, int argc, char **argv) {
         goto fail;
     analysis.statistics.seconds_plan = planned - started;
     /* Every TU failed: clang's errors are reported, but the analysis did not run. */
-    bool nothing_parsed = analysis.unit_count && analysis.statistics.units_failed == analysis.unit_count;
+    bool nothing_parsed =
+        analysis.unit_count && analysis.statistics.units_failed == analysis.unit_count;
     ll_fingerprints_compute(&analysis.findings, root);
     char *statistics = statistics_json(&analysis.statistics);
     int finished = ll_store_run_finish(store, run_id, &analysis.findings,
@@ -384,7 +425,8 @@ done:
     return status;
 }
 
-int ll_command_check(int argc, char **argv) {
+int ll_command_check(int argc, char **argv)
+{
     check_settings settings = {0};
     int status = parse_settings(argc - 1, argv + 1, &settings);
     if (status == 0)

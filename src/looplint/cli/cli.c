@@ -24,11 +24,13 @@ static const char usage[] =
     "  looplint COMMAND --help   the options of a command\n"
     "  looplint --version        the version\n";
 
-void ll_cli_error(const char *message) {
+void ll_cli_error(const char *message)
+{
     fprintf(stderr, "looplint: %s\n", message);
 }
 
-ll_packs *ll_cli_load_packs(const char *const *extra, ll_error *error) {
+ll_packs *ll_cli_load_packs(const char *const *extra, ll_error *error)
+{
     ll_packs *packs = ll_packs_new();
     char *directory = ll_locate_rules_directory();
     if (!packs || !directory) {
@@ -53,7 +55,8 @@ fail:
     return NULL;
 }
 
-int ll_cli_main(int argc, char **argv) {
+int ll_cli_main(int argc, char **argv)
+{
     if (argc < 2) {
         fputs(usage, stderr);
         return LL_EXIT_USAGE;

@@ -12,17 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int ll_is_directory(const char *path) {
+int ll_is_directory(const char *path)
+{
     struct stat status;
     return stat(path, &status) == 0 && S_ISDIR(status.st_mode);
 }
 
-int ll_is_file(const char *path) {
+int ll_is_file(const char *path)
+{
     struct stat status;
     return stat(path, &status) == 0 && S_ISREG(status.st_mode);
 }
 
-static char *join(const char *directory, const char *name) {
+static char *join(const char *directory, const char *name)
+{
     char *path = NULL;
     if (asprintf(&path, "%s/%s", directory, name) < 0)
         return NULL;
@@ -30,7 +33,8 @@ static char *join(const char *directory, const char *name) {
 }
 
 /* Removes `.`, `..` and repeated slashes from an absolute path, in place. */
-static void normalise(char *path) {
+static void normalise(char *path)
+{
     char *out = path;
     const char *in = path;
     while (*in) {
@@ -57,7 +61,8 @@ static void normalise(char *path) {
     *out = '\0';
 }
 
-char *ll_absolute_path(const char *path) {
+char *ll_absolute_path(const char *path)
+{
     char *absolute = NULL;
     if (path[0] == '/') {
         absolute = strdup(path);
@@ -73,7 +78,8 @@ char *ll_absolute_path(const char *path) {
 }
 
 /* The directory of the running binary. */
-static char *executable_directory(void) {
+static char *executable_directory(void)
+{
     char path[PATH_MAX];
     ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
     if (length <= 0)
@@ -85,12 +91,14 @@ static char *executable_directory(void) {
     return strdup(path);
 }
 
-static int starts_with_directory(const char *path, const char *directory) {
+static int starts_with_directory(const char *path, const char *directory)
+{
     size_t length = strlen(directory);
     return strncmp(path, directory, length) == 0 && (path[length] == '/' || !path[length]);
 }
 
-char *ll_locate_rules_directory(void) {
+char *ll_locate_rules_directory(void)
+{
     const char *forced = getenv("LOOPLINT_RULES_DIR");
     if (forced && *forced)
         return ll_absolute_path(forced);
@@ -113,7 +121,8 @@ char *ll_locate_rules_directory(void) {
     return strdup(LOOPLINT_INSTALL_RULES_DIR);
 }
 
-char *ll_locate_include_directory(void) {
+char *ll_locate_include_directory(void)
+{
     char *rules = ll_locate_rules_directory();
     if (!rules)
         return NULL;
@@ -138,7 +147,8 @@ char *ll_locate_include_directory(void) {
 }
 
 /* The nearest directory from `start` upward holding `name`, or NULL. */
-static char *upward(const char *start, const char *name) {
+static char *upward(const char *start, const char *name)
+{
     char *directory = strdup(start);
     while (directory) {
         char *candidate = join(directory, name);
@@ -159,7 +169,8 @@ static char *upward(const char *start, const char *name) {
 
 /* The nearest directory from `start` upward holding a regular file
  * `.looplint` (a directory of that name is a store, not a configuration). */
-static char *configuration_root(const char *start) {
+static char *configuration_root(const char *start)
+{
     char *directory = strdup(start);
     while (directory) {
         char *found = upward(directory, ".looplint");
@@ -182,13 +193,15 @@ static char *configuration_root(const char *start) {
     return NULL;
 }
 
-char *ll_locate_project_root(const char *database_directory) {
+char *ll_locate_project_root(const char *database_directory)
+{
     char *root = configuration_root(database_directory);
     if (!root)
         root = upward(database_directory, ".git");
     return root ? root : strdup(database_directory);
 }
 
-char *ll_locate_default_store(const char *database_directory) {
+char *ll_locate_default_store(const char *database_directory)
+{
     return join(database_directory, ".looplint/looplint.db");
 }

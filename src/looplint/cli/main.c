@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     return ll_cli_main(argc, argv);
 }

@@ -22,7 +22,8 @@ static const char usage[] =
 static const ll_option_spec specs[] = {
     {"rules", 0, true}, {"check", 0, true}, {"help", 'h', false}, {NULL, 0, false}};
 
-static int validate(const char *const *paths, size_t count) {
+static int validate(const char *const *paths, size_t count)
+{
     int status = LL_EXIT_CLEAN;
     for (size_t i = 0; i < count; i++) {
         ll_packs *packs = ll_packs_new();
@@ -33,15 +34,16 @@ static int validate(const char *const *paths, size_t count) {
             printf("%s\n", error.message);
             status = LL_EXIT_FINDINGS;
         } else {
-            printf("%s: ok (pack '%s', %u function lines)\n", paths[i],
-                   ll_packs_name(packs, 0), ll_packs_line_count(packs, 0));
+            printf("%s: ok (pack '%s', %u function lines)\n", paths[i], ll_packs_name(packs, 0),
+                   ll_packs_line_count(packs, 0));
         }
         ll_packs_free(packs);
     }
     return status;
 }
 
-static void list(const ll_packs *packs) {
+static void list(const ll_packs *packs)
+{
     size_t count;
     const ll_check *const *checks = ll_checks(&count);
     printf("checks:\n");
@@ -56,7 +58,8 @@ static void list(const ll_packs *packs) {
                ll_packs_path(packs, i));
 }
 
-int ll_command_rules(int argc, char **argv) {
+int ll_command_rules(int argc, char **argv)
+{
     const char *extra[64] = {0}, *checks[64] = {0};
     size_t extra_count = 0, check_count = 0;
     ll_arguments arguments;

@@ -44,7 +44,7 @@ static const char usage[] =
     "  -h, --help          this text\n";
 
 static const ll_option_spec specs[] = {
-    {"rules", 0, true},  {"enable", 0, true},   {"disable", 0, true},
+    {"rules", 0, true},      {"enable", 0, true},  {"disable", 0, true},
     {"verbose", 'v', false}, {"help", 'h', false}, {NULL, 0, false},
 };
 
@@ -62,8 +62,9 @@ typedef struct expectations {
     size_t count;
 } expectations;
 
-static int expectation_add(expectations *list, const char *file, uint32_t line,
-                           const char *rule, size_t rule_length, const char *note) {
+static int expectation_add(expectations *list, const char *file, uint32_t line, const char *rule,
+                           size_t rule_length, const char *note)
+{
     expectation *bigger = realloc(list->items, (list->count + 1) * sizeof *bigger);
     if (!bigger)
         return -1;
@@ -77,7 +78,8 @@ static int expectation_add(expectations *list, const char *file, uint32_t line,
     return item->file && (!rule || item->rule) && (!note || item->note) ? 0 : -1;
 }
 
-static void expectations_free(expectations *list) {
+static void expectations_free(expectations *list)
+{
     for (size_t i = 0; i < list->count; i++) {
         free(list->items[i].file);
         free(list->items[i].rule);
@@ -90,7 +92,8 @@ static void expectations_free(expectations *list) {
 
 /* Parses "@+N" / "@-N" after `expect` or `expect-note`; *offset gets N
  * with its sign. Returns the text after it, or NULL when malformed. */
-static const char *parse_offset(const char *text, long *offset) {
+static const char *parse_offset(const char *text, long *offset)
+{
     *offset = 0;
     if (*text != '@')
         return text;
@@ -103,8 +106,9 @@ static const char *parse_offset(const char *text, long *offset) {
 
 /* One `// expect...` comment starting at `comment` on line `number`;
  * *end is set past it (at the next comment on the line, if any). */
-static int parse_comment(expectations *list, const char *file, uint32_t number,
-                         const char *comment, const char **end, ll_error *error) {
+static int parse_comment(expectations *list, const char *file, uint32_t number, const char *comment,
+                         const char **end, ll_error *error)
+{
     const char *text = comment + strlen("// expect");
     const char *next = strstr(text, "//");
     *end = next ? next : text + strlen(text);
@@ -114,8 +118,8 @@ static int parse_comment(expectations *list, const char *file, uint32_t number,
     long offset;
     text = parse_offset(text, &offset);
     if (!text || *text != ':')
-        return ll_error_set(error, "%s:%u: malformed expectation (want `// expect: rule-id`)",
-                            file, number);
+        return ll_error_set(error, "%s:%u: malformed expectation (want `// expect: rule-id`)", file,
+                            number);
     text++;
     long target = (long)number + offset;
     if (target < 1)
@@ -147,7 +151,8 @@ static int parse_comment(expectations *list, const char *file, uint32_t number,
 
 /* Every `// expect...` comment of one line (1-based number `number`). */
 static int parse_line(expectations *list, const char *file, uint32_t number, const char *line,
-                      ll_error *error) {
+                      ll_error *error)
+{
     for (const char *comment = strstr(line, "// expect"); comment;
          comment = strstr(comment, "// expect")) {
         if (parse_comment(list, file, number, comment, &comment, error) < 0)
@@ -156,7 +161,8 @@ static int parse_line(expectations *list, const char *file, uint32_t number, con
     return 0;
 }
 
-static int read_expectations(expectations *list, const char *file, ll_error *error) {
+static int read_expectations(expectations *list, const char *file, ll_error *error)
+{
     FILE *stream = fopen(file, "r");
     if (!stream)
         return ll_error_set(error, "%s: cannot read", file);
@@ -174,12 +180,13 @@ static int read_expectations(expectations *list, const char *file, ll_error *err
 /* ---- Fixtures ------------------------------------------------------------------ */
 typedef struct fixture {
     char *directory; /* where its files are */
-    char **files; /* absolute paths of its .c and .h files, sorted */
+    char **files;    /* absolute paths of its .c and .h files, sorted */
     size_t count;
     char *flags; /* contents of `flags`, or NULL */
 } fixture;
 
-static void fixture_free(fixture *item) {
+static void fixture_free(fixture *item)
+{
     for (size_t i = 0; i < item->count; i++)
         free(item->files[i]);
     free(item->files);
@@ -187,11 +194,13 @@ static void fixture_free(fixture *item) {
     free(item->flags);
 }
 
-static int compare_strings(const void *a, const void *b) {
+static int compare_strings(const void *a, const void *b)
+{
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add_file(fixture *item, char *path) {
+static int add_file(fixture *item, char *path)
+{
     char **bigger = realloc(item->files, (item->count + 1) * sizeof *bigger);
     if (!bigger) {
         free(path);
@@ -202,12 +211,14 @@ static int add_file(fixture *item, char *path) {
     return 0;
 }
 
-static bool has_suffix(const char *name, const char *suffix) {
+static bool has_suffix(const char *name, const char *suffix)
+{
     size_t length = strlen(name), suffix_length = strlen(suffix);
     return length > suffix_length && strcmp(name + length - suffix_length, suffix) == 0;
 }
 
-static char *read_text(const char *path) {
+static char *read_text(const char *path)
+{
     FILE *stream = fopen(path, "r");
     if (!stream)
         return NULL;
@@ -222,7 +233,8 @@ static char *read_text(const char *path) {
     return text;
 }
 
-static int fixture_open(fixture *item, const char *path, ll_error *error) {
+static int fixture_open(fixture *item, const char *path, ll_error *error)
+{
     memset(item, 0, sizeof *item);
     char *absolute = ll_absolute_path(path);
     if (!absolute)
@@ -262,8 +274,8 @@ static int fixture_open(fixture *item, const char *path, ll_error *error) {
 }
 
 /* The compile commands of a fixture: each .c file with the fixed flags. */
-static int fixture_plan(const fixture *item, const char *include, ll_plan *plan,
-                        ll_error *error) {
+static int fixture_plan(const fixture *item, const char *include, ll_plan *plan, ll_error *error)
+{
     const char *arguments[64];
     size_t fixed = 0;
     arguments[fixed++] = "clang";
@@ -294,7 +306,8 @@ static int fixture_plan(const fixture *item, const char *include, ll_plan *plan,
 }
 
 /* ---- Comparison ------------------------------------------------------------------ */
-static bool note_matches(const ll_finding *finding, const char *text) {
+static bool note_matches(const ll_finding *finding, const char *text)
+{
     for (uint32_t n = 0; n < finding->note_count; n++)
         if (strstr(finding->notes[n].message, text))
             return true;
@@ -302,7 +315,8 @@ static bool note_matches(const ll_finding *finding, const char *text) {
 }
 
 /* Prints the mismatches; returns how many. */
-static size_t compare(expectations *expected, const ll_findings *findings) {
+static size_t compare(expectations *expected, const ll_findings *findings)
+{
     size_t mismatches = 0;
     for (size_t f = 0; f < findings->count; f++) {
         const ll_finding *finding = &findings->items[f];
@@ -339,15 +353,15 @@ static size_t compare(expectations *expected, const ll_findings *findings) {
                     note_matches(finding, item->note);
         }
         if (!found) {
-            printf("%s:%u: missing note containing \"%s\"\n", item->file, item->line,
-                   item->note);
+            printf("%s:%u: missing note containing \"%s\"\n", item->file, item->line, item->note);
             mismatches++;
         }
     }
     return mismatches;
 }
 
-static void print_findings(const ll_findings *findings) {
+static void print_findings(const ll_findings *findings)
+{
     for (size_t f = 0; f < findings->count; f++) {
         const ll_finding *finding = &findings->items[f];
         printf("  %s:%u:%u: [%s] %s\n", finding->place.file, finding->place.line,
@@ -361,7 +375,8 @@ static void print_findings(const ll_findings *findings) {
 
 /* 0 passed, 1 mismatched, -1 could not run (error set). */
 static int verify_one(const char *path, const char *include, const ll_analysis_options *options,
-                      bool verbose, ll_error *error) {
+                      bool verbose, ll_error *error)
+{
     fixture item;
     ll_plan plan = {0};
     expectations expected = {0};
@@ -375,8 +390,7 @@ static int verify_one(const char *path, const char *include, const ll_analysis_o
     if (ll_analysis_run(&plan, options, &analysis, error) < 0)
         goto done;
     size_t mismatches = compare(&expected, &analysis.findings);
-    printf("%s %s (%zu findings)\n", mismatches ? "FAIL" : "PASS", path,
-           analysis.findings.count);
+    printf("%s %s (%zu findings)\n", mismatches ? "FAIL" : "PASS", path, analysis.findings.count);
     if (verbose || mismatches)
         print_findings(&analysis.findings);
     result = mismatches ? 1 : 0;
@@ -388,7 +402,8 @@ done:
     return result;
 }
 
-int ll_command_verify(int argc, char **argv) {
+int ll_command_verify(int argc, char **argv)
+{
     ll_arguments arguments;
     ll_arguments_init(&arguments, argc - 1, argv + 1, specs);
     const char *rules[64] = {0}, *enabled[64] = {0}, *disabled[64] = {0};
