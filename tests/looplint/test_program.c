@@ -3,7 +3,8 @@
  * hand: the call graph across units, how calls resolve when a database
  * holds several programs, the roots the packs' entry arguments and the
  * annotations make, where propagation stops, the three contexts, the
- * chain notes (the same whatever the unit order), and a link of 100k
+ * chain notes (the same whatever the unit order), calls and roots through
+ * function pointers (fields, tables, locals), and a link of 100k
  * functions and 1M calls.
  */
 #define _GNU_SOURCE
@@ -142,6 +143,98 @@ static void assign_function(ll_unit *unit, uint32_t caller, ll_index variable, c
     operation->value.usr = usr_of(name);
 }
 
+/* `function` stored into `field` of `record` (both NULL: into no field),
+ * and into the global `global` of the unit (NULL: none), at `line`. */
+static void store(ll_unit *unit, const char *record, const char *field, const char *global,
+                  const char *function, uint32_t line)
+{
+    char *global_usr = NULL;
+    char *function_usr = usr_of(function);
+    if (global)
+        assert_true(asprintf(&global_usr, "c:%s@%s", unit->path, global) > 0);
+    ll_function_store stored = {
+        (char *)record,   (char *)field, (char *)global, global_usr,
+        (char *)function, function_usr,  {0, line, 17},
+    };
+    assert_non_null(ll_unit_add_store(unit, &stored));
+    free(global_usr);
+    free(function_usr);
+}
+
+/* A call through a function pointer, made like call() makes direct ones. */
+static ll_index call_pointer(ll_unit *unit, uint32_t caller, enum ll_callee_kind kind,
+                             const char *name, uint32_t line)
+{
+    ll_index index = call(unit, caller, name, line);
+    ll_call *site = &unit->functions[caller].calls[index];
+    site->callee_kind = kind;
+    free(site->callee_usr);
+    site->callee_usr = NULL;
+    return index;
+}
+
+/* `record->field(...)`. */
+static ll_index call_field(ll_unit *unit, uint32_t caller, const char *record, const char *field,
+                           uint32_t line)
+{
+    ll_index index = call_pointer(unit, caller, LL_CALLEE_FIELD, field, line);
+    unit->functions[caller].calls[index].callee_type = strdup(record);
+    return index;
+}
+
+/* `global[i](...)`, the global being the unit's. */
+static ll_index call_global(ll_unit *unit, uint32_t caller, const char *global, uint32_t line)
+{
+    ll_index index = call_pointer(unit, caller, LL_CALLEE_GLOBAL, global, line);
+    assert_true(asprintf(&unit->functions[caller].calls[index].callee_usr, "c:%s@%s", unit->path,
+                         global) > 0);
+    return index;
+}
+
+/* `variable(...)`. */
+static ll_index call_variable(ll_unit *unit, uint32_t caller, ll_index variable, uint32_t line)
+{
+    ll_index index = call_pointer(unit, caller, LL_CALLEE_VARIABLE, "fp", line);
+    ll_call *site = &unit->functions[caller].calls[index];
+    free(site->callee_name); /* the front names the variable, not the call */
+    site->callee_name = NULL;
+    site->callee_variable = variable;
+    return index;
+}
+
+/* A value read from a field (of the unit's global `global`, or of
+ * anything when NULL): `global[i].field`, `p->field`. */
+static void field_value(ll_value *value, const ll_unit *unit, const char *global,
+                        const char *record, const char *field)
+{
+    value->kind = global ? LL_VALUE_GLOBAL : LL_VALUE_OTHER;
+    if (global) {
+        value->name = strdup(global);
+        assert_true(asprintf(&value->usr, "c:%s@%s", unit->path, global) > 0);
+    }
+    value->record_type = record ? strdup(record) : NULL;
+    value->field = field ? strdup(field) : NULL;
+}
+
+static void pass_field(ll_unit *unit, uint32_t caller, ll_index index, const char *global,
+                       const char *record, const char *field)
+{
+    ll_value *value = ll_call_add_argument(&unit->functions[caller].calls[index]);
+    assert_non_null(value);
+    field_value(value, unit, global, record, field);
+}
+
+/* `variable = global[i].field;` (or `p->field`, or `global[i]`). */
+static void assign_field(ll_unit *unit, uint32_t caller, ll_index variable, const char *global,
+                         const char *record, const char *field)
+{
+    ll_operation *operation =
+        ll_block_add_operation(&unit->functions[caller].blocks[0], LL_OPERATION_ASSIGN);
+    assert_non_null(operation);
+    operation->target = variable;
+    field_value(&operation->value, unit, global, record, field);
+}
+
 static ll_packs *load_packs(void)
 {
     ll_packs *packs = ll_packs_new();
@@ -190,6 +283,27 @@ static uint32_t context_of(const ll_program *program, const char *name)
 }
 
 enum { EVERY = LL_CONTEXT_LOOP | LL_CONTEXT_STRICT_IO | LL_CONTEXT_UNBOUNDED };
+
+/* The notes of the loop chain of `name`, one per line. */
+static char *notes_of(const ll_program *program, const char *name)
+{
+    ll_findings findings;
+    ll_findings_init(&findings);
+    ll_finding *finding =
+        ll_findings_add(&findings, "r", LL_SEVERITY_ERROR, "/x.c", 1, 1, "", "", "m");
+    assert_int_equal(
+        ll_program_chain_notes(program, id_of(program, name, NULL), LL_CONTEXT_LOOP, finding), 0);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    assert_non_null(out);
+    for (uint32_t i = 0; i < finding->note_count; i++)
+        fprintf(out, "%s:%u: %s\n", finding->notes[i].place.file, finding->notes[i].place.line,
+                finding->notes[i].message);
+    fclose(out);
+    ll_findings_free(&findings);
+    return text;
+}
 
 /* ---- Tests ------------------------------------------------------------------------- */
 
@@ -656,9 +770,216 @@ static void test_chain_notes_deterministic(void **state)
     }
 }
 
-/* 1000 units of 100 functions, each making 10 calls into other units:
- * 100k functions and 1M calls link, every call resolves, and the loop
- * context reaches everything from a few annotated roots. */
+/* ---- Function pointers --------------------------------------------------------------- */
+
+/* The log shipper of fixtures/blocking-call/18 over two units, in either
+ * order: ship (a nest_run main) calls sink->ops->emit, which reaches
+ * every function stored into field emit of struct sink_ops anywhere
+ * (write_to_peer, append_to_file), but not those of another field or of
+ * another struct's field of the same name, nor a function the packs
+ * describe; the chain names the field. */
+static ll_program *link_shipper(ll_unit **units, const int *order, ll_packs *packs,
+                                ll_statistics *statistics)
+{
+    const char *paths[2] = {"/s/ship.c", "/s/sinks.c"};
+    ll_unit *by_path[2];
+    for (int i = 0; i < 2; i++)
+        units[i] = by_path[order[i]] = new_unit(paths[order[i]]);
+    ll_unit *ship = by_path[0], *sinks = by_path[1];
+    uint32_t start = define(ship, "start", 1);
+    pass_function(ship, start, call(ship, start, "nest_run", 2), "ship_logs");
+    uint32_t logs = define(ship, "ship_logs", 10);
+    call_field(ship, logs, "struct sink_ops", "emit", 11);
+    call_field(ship, logs, "struct sink_ops", "flush", 12); /* nothing stored */
+    call_indirect(ship, logs, LL_CALLEE_OTHER);
+    store(ship, "struct sink_ops", "emit", "peer_ops", "write_to_peer", 20);
+    store(ship, "struct other_ops", "emit", "other", "other_emit", 21);
+    define(ship, "write_to_peer", 30);
+    define(ship, "other_emit", 31);
+    store(sinks, "struct sink_ops", "emit", NULL, "append_to_file", 5);
+    store(sinks, "struct sink_ops", "close", NULL, "close_file", 6);
+    store(sinks, "struct sink_ops", "emit", NULL, "nest_read", 7);
+    store(sinks, "struct sink_ops", "emit", NULL, "undefined_emit", 8);
+    uint32_t append = define(sinks, "append_to_file", 40);
+    call(sinks, append, "format_line", 41);
+    define(sinks, "format_line", 50);
+    define(sinks, "close_file", 60);
+    define(sinks, "nest_read", 70); /* the runtime, in the same database */
+    return link_units(units, 2, packs, statistics);
+}
+
+static void test_calls_through_fields(void **state)
+{
+    (void)state;
+    static const int orders[2][2] = {{0, 1}, {1, 0}};
+    const char *expected = "/s/ship.c:2: 'ship_logs' runs on the loop: passed to 'nest_run' here\n"
+                           "/s/ship.c:11: 'ship_logs' calls 'append_to_file' through field "
+                           "'emit' of 'struct sink_ops' here\n"
+                           "/s/sinks.c:41: 'append_to_file' calls 'format_line' here\n";
+    ll_packs *packs = load_packs();
+    for (int i = 0; i < 2; i++) {
+        ll_unit *units[2];
+        ll_statistics statistics;
+        ll_program *program = link_shipper(units, orders[i], packs, &statistics);
+        assert_int_equal(context_of(program, "write_to_peer"), EVERY);
+        assert_int_equal(context_of(program, "append_to_file"), EVERY);
+        assert_int_equal(context_of(program, "format_line"), EVERY);
+        assert_int_equal(context_of(program, "close_file"), 0);
+        assert_int_equal(context_of(program, "other_emit"), 0);
+        assert_int_equal(context_of(program, "nest_read"), 0);
+        /* not one callee: several */
+        assert_int_equal(ll_program_callee(program, id_of(program, "ship_logs", NULL), 0), LL_NONE);
+        /* flush and the OTHER call reach nothing */
+        assert_int_equal(atomic_load(&statistics.indirect_unresolved), 2);
+        char *notes = notes_of(program, "format_line");
+        assert_string_equal(notes, expected);
+        free(notes);
+        ll_program_free(program);
+        free_units(units, 2);
+    }
+    ll_packs_free(packs);
+}
+
+/* fixtures/blocking-call/17: nest_spawn(maintenance[i].run, ...) makes a
+ * root of each function stored under field run of that table - not of
+ * its other field, not of a table of the same name in another file, not
+ * of another table of the same struct type whose functions only go to
+ * nest_to_thread. nest_spawn(jobs[i], ...) takes every function of the
+ * table jobs. */
+static void test_roots_from_tables(void **state)
+{
+    (void)state;
+    ll_unit *units[2] = {new_unit("/t/a.c"), new_unit("/t/b.c")};
+    ll_unit *a = units[0], *b = units[1];
+    uint32_t run = define(a, "run", 1);
+    pass_field(a, run, call(a, run, "nest_spawn", 2), "maintenance", "struct job", "run");
+    pass_field(a, run, call(a, run, "nest_to_thread", 3), "offload", "struct job", "run");
+    pass_field(a, run, call(a, run, "nest_spawn", 4), "jobs", NULL, NULL);
+    store(a, "struct job", "run", "maintenance", "vacuum", 10);
+    store(a, "struct job", "run", "maintenance", "expire", 11);
+    store(a, "struct job", "cleanup", "maintenance", "tidy", 12);
+    store(a, "struct job", "run", "offload", "compress", 13);
+    store(a, NULL, NULL, "jobs", "first_job", 14);
+    store(a, NULL, NULL, "jobs", "second_job", 15);
+    store(b, "struct job", "run", "maintenance", "elsewhere", 5);
+    const char *names[] = {"vacuum",    "expire",     "tidy",      "compress",
+                           "first_job", "second_job", "elsewhere", "run"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        define(i < 6 ? a : b, names[i], 20 + (uint32_t)i);
+
+    ll_packs *packs = load_packs();
+    ll_statistics statistics;
+    ll_program *program = link_units(units, 2, packs, &statistics);
+    assert_int_equal(context_of(program, "vacuum"), EVERY);
+    assert_int_equal(context_of(program, "expire"), EVERY);
+    assert_int_equal(context_of(program, "first_job"), EVERY);
+    assert_int_equal(context_of(program, "second_job"), EVERY);
+    assert_int_equal(context_of(program, "tidy"), 0);
+    assert_int_equal(context_of(program, "compress"), 0);
+    assert_int_equal(context_of(program, "elsewhere"), 0);
+    assert_int_equal(atomic_load(&statistics.roots), 4);
+    char *notes = notes_of(program, "vacuum");
+    assert_string_equal(notes, "/t/a.c:2: task 'vacuum' spawned here\n");
+    free(notes);
+    ll_program_free(program);
+    ll_packs_free(packs);
+    free_units(units, 2);
+}
+
+/* nest_spawn(job->run, ...) and a local holding job->run take every
+ * function stored into field run of struct job, whatever holds it; a
+ * field read with nothing stored makes no root. */
+static void test_roots_from_fields(void **state)
+{
+    (void)state;
+    ll_unit *units[1] = {new_unit("/f/a.c")};
+    ll_unit *unit = units[0];
+    uint32_t start = define(unit, "start", 1);
+    pass_field(unit, start, call(unit, start, "nest_spawn", 2), NULL, "struct job", "run");
+    pass_field(unit, start, call(unit, start, "nest_spawn", 3), NULL, "struct job", "nothing");
+    uint32_t other = define(unit, "other", 10);
+    ll_index local = ll_function_add_variable(&unit->functions[other], "fn", LL_VARIABLE_LOCAL);
+    assign_field(unit, other, local, NULL, "struct task", "body");
+    pass_variable(unit, other, call(unit, other, "nest_spawn", 12), local);
+    store(unit, "struct job", "run", "table", "from_table", 20);
+    store(unit, "struct job", "run", NULL, "assigned", 21);
+    store(unit, "struct task", "body", NULL, "task_body", 22);
+    define(unit, "from_table", 30);
+    define(unit, "assigned", 31);
+    define(unit, "task_body", 32);
+
+    ll_packs *packs = load_packs();
+    ll_statistics statistics;
+    ll_program *program = link_units(units, 1, packs, &statistics);
+    assert_int_equal(context_of(program, "from_table"), EVERY);
+    assert_int_equal(context_of(program, "assigned"), EVERY);
+    assert_int_equal(context_of(program, "task_body"), EVERY);
+    assert_int_equal(atomic_load(&statistics.roots), 3);
+    ll_program_free(program);
+    ll_packs_free(packs);
+    free_units(units, 1);
+}
+
+/* handlers[i](...) reaches the functions stored into that global; fp(...)
+ * what the function assigns to fp: a function, a global table's functions,
+ * a field's (not through another local). The notes name the pointer. A
+ * call through a parameter reaches nothing and is counted. */
+static void test_calls_through_globals_and_locals(void **state)
+{
+    (void)state;
+    ll_unit *units[1] = {new_unit("/g/a.c")};
+    ll_unit *unit = units[0];
+    uint32_t start = define(unit, "start", 1);
+    pass_function(unit, start, call(unit, start, "nest_run", 2), "dispatch");
+    uint32_t dispatch = define(unit, "dispatch", 10);
+    ll_function *function = &unit->functions[dispatch];
+    ll_index parameter = ll_function_add_variable(function, "callback", LL_VARIABLE_PARAMETER);
+    ll_index fp = ll_function_add_variable(function, "fp", LL_VARIABLE_LOCAL);
+    ll_index copy = ll_function_add_variable(function, "copy", LL_VARIABLE_LOCAL);
+    call_global(unit, dispatch, "handlers", 11);
+    assign_function(unit, dispatch, fp, "picked");
+    assign_field(unit, dispatch, fp, "hooks", NULL, NULL);
+    assign_field(unit, dispatch, fp, NULL, "struct plugin", "init");
+    call_variable(unit, dispatch, fp, 15);
+    ll_operation *operation =
+        ll_block_add_operation(&unit->functions[dispatch].blocks[0], LL_OPERATION_ASSIGN);
+    operation->target = copy;
+    operation->value.kind = LL_VALUE_VARIABLE;
+    operation->value.variable = fp;
+    call_variable(unit, dispatch, copy, 17);
+    call_variable(unit, dispatch, parameter, 18);
+    store(unit, NULL, NULL, "handlers", "on_get", 30);
+    store(unit, NULL, NULL, "handlers", "on_put", 31);
+    store(unit, NULL, NULL, "hooks", "on_hook", 32);
+    store(unit, "struct plugin", "init", NULL, "plugin_init", 33);
+    const char *names[] = {"on_get", "on_put", "on_hook", "plugin_init", "picked"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        define(unit, names[i], 40 + (uint32_t)i);
+
+    ll_packs *packs = load_packs();
+    ll_statistics statistics;
+    ll_program *program = link_units(units, 1, packs, &statistics);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        assert_int_equal(context_of(program, names[i]), EVERY);
+    /* copy (a local copied from a local) and the parameter */
+    assert_int_equal(atomic_load(&statistics.indirect_unresolved), 2);
+    char *notes = notes_of(program, "on_put");
+    assert_string_equal(notes, "/g/a.c:2: 'dispatch' runs on the loop: passed to 'nest_run' here\n"
+                               "/g/a.c:11: 'dispatch' calls 'on_put' through 'handlers' here\n");
+    free(notes);
+    notes = notes_of(program, "plugin_init");
+    assert_string_equal(notes, "/g/a.c:2: 'dispatch' runs on the loop: passed to 'nest_run' here\n"
+                               "/g/a.c:15: 'dispatch' calls 'plugin_init' through 'fp' here\n");
+    free(notes);
+    ll_program_free(program);
+    ll_packs_free(packs);
+    free_units(units, 1);
+}
+
+/* 1000 units of 100 functions, each making 10 calls into other units,
+ * and stored into its unit's vtable: 100k functions, 1M calls and 100k
+ * stores link, every call resolves, and the loop context reaches
+ * everything from a few annotated roots. */
 static void test_scaling(void **state)
 {
     (void)state;
@@ -688,6 +1009,22 @@ static void test_scaling(void **state)
                 assert_int_not_equal(index, LL_NONE);
                 function->calls[index].callee_usr = strdup(usr);
             }
+            /* Every function is stored into its unit's vtable, and the
+               first calls through the next unit's: 100k stores, 1000
+               calls of 100 targets each. */
+            char record[32];
+            snprintf(record, sizeof record, "struct stage_%u", u);
+            snprintf(name, sizeof name, "f%u_%u", u, f);
+            snprintf(usr, sizeof usr, "c:@F@%s", name);
+            ll_function_store stored = {record, "run", NULL, NULL, name, usr, {LL_NONE, 0, 0}};
+            assert_non_null(ll_unit_add_store(units[u], &stored));
+            if (f == 0) {
+                ll_index index = ll_function_add_call(function, "run");
+                assert_int_not_equal(index, LL_NONE);
+                function->calls[index].callee_kind = LL_CALLEE_FIELD;
+                snprintf(record, sizeof record, "struct stage_%u", (u + 1) % UNITS);
+                function->calls[index].callee_type = strdup(record);
+            }
         }
     }
     struct timespec begin, end;
@@ -696,10 +1033,11 @@ static void test_scaling(void **state)
     ll_program *program = link_units(units, UNITS, NULL, &statistics);
     clock_gettime(CLOCK_MONOTONIC, &end);
     double seconds = (double)(end.tv_sec - begin.tv_sec) + (end.tv_nsec - begin.tv_nsec) / 1e9;
-    print_message("link of %u functions and %u calls: %.3f s\n", UNITS * FUNCTIONS,
-                  UNITS * FUNCTIONS * CALLS, seconds);
+    print_message("link of %u functions, %u calls and %u stores: %.3f s\n", UNITS * FUNCTIONS,
+                  UNITS * FUNCTIONS * CALLS + UNITS, UNITS * FUNCTIONS, seconds);
     assert_int_equal(atomic_load(&statistics.functions), UNITS * FUNCTIONS);
-    assert_int_equal(atomic_load(&statistics.calls), UNITS * FUNCTIONS * CALLS);
+    assert_int_equal(atomic_load(&statistics.calls), UNITS * FUNCTIONS * CALLS + UNITS);
+    assert_int_equal(atomic_load(&statistics.indirect_unresolved), 0);
     assert_int_equal(atomic_load(&statistics.ambiguous_calls), 0);
     assert_int_equal(atomic_load(&statistics.roots), UNITS / 100);
     uint32_t in_loop = 0;
@@ -735,6 +1073,10 @@ int main(void)
         cmocka_unit_test(test_pack_described_functions_are_leaves),
         cmocka_unit_test(test_contexts),
         cmocka_unit_test(test_chain_notes_deterministic),
+        cmocka_unit_test(test_calls_through_fields),
+        cmocka_unit_test(test_roots_from_tables),
+        cmocka_unit_test(test_roots_from_fields),
+        cmocka_unit_test(test_calls_through_globals_and_locals),
         cmocka_unit_test(test_scaling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
