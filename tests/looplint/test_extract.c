@@ -7,8 +7,9 @@
  * TU defines (USRs, linkage, annotations), the files it read, clang's
  * errors with the partial AST still walked, files that cannot be parsed,
  * commands written relative to their directory with GCC's flags, where
- * calls made by macros are placed and how their text reads, and that the
- * units do not depend on the number of threads.
+ * calls made by macros are placed and how their text reads, the functions
+ * globals' initialisers store into fields and tables, and that the units
+ * do not depend on the number of threads.
  */
 #define _GNU_SOURCE /* nftw's FTW_DEPTH and FTW_PHYS */
 /* *INDENT-OFF* cmocka needs these before its header */
@@ -149,6 +150,127 @@ static bool has_error(const ll_unit *unit)
             return true;
     }
     return false;
+}
+
+/* ---- Function stores ---------------------------------------------------------- */
+
+static const char vtable_header[] = "struct sink;\n"
+                                    "struct sink_ops {\n"
+                                    "    const char *name;\n"
+                                    "    int (*emit)(struct sink *sink, const char *line);\n"
+                                    "    void (*close)(struct sink *sink);\n"
+                                    "};\n"
+                                    "int file_emit(struct sink *sink, const char *line);\n";
+
+static const char tables_source[] =
+    "#include \"vtable.h\"\n"
+    "\n"
+    "typedef int (*job_fn)(void *);\n"
+    "struct job {\n"
+    "    char name[8];\n"
+    "    job_fn run;\n"
+    "    struct { job_fn before, after; } hooks;\n"
+    "};\n"
+    "struct wrapper { struct { int a, b; } pair; job_fn run; };\n"
+    "static int peer_emit(struct sink *sink, const char *line) { return sink && line; }\n"
+    "static void peer_close(struct sink *sink) { (void)sink; }\n"
+    "static int a_job(void *p) { return p != 0; }\n"
+    "static int b_job(void *p) { return p == 0; }\n"
+    "static int c_job(void *p) { (void)p; return 0; }\n"
+    /* 15 */ "const struct sink_ops file_ops = {.name = \"file\", .emit = file_emit, .close = 0};\n"
+    /* 16 */ "static const struct sink_ops peer_ops = {\"peer\", &peer_emit, peer_close};\n"
+    /* 17 */ "static const struct job jobs[] = {\n"
+    /* 18 */ "    {\"a\", a_job, {b_job, c_job}},\n"
+    /* 19 */ "    [2] = {.run = (job_fn)c_job},\n"
+    /* 20 */ "    [3].hooks.after = a_job,\n"
+    /* 21 */ "};\n"
+    /* 22 */ "static job_fn const plain[] = {a_job, b_job};\n"
+    /* 23 */ "static struct wrapper elided = {1, 2, a_job};\n"
+    /* 24 */ "static struct wrapper braced = {{1, 2}, b_job};\n"
+    /* 25 */ "int (*hook)(void *) = c_job;\n"
+    /* 26 */ "int pick(int which)\n"
+    /* 27 */ "{\n"
+    /* 28 */ "    static const struct sink_ops local = {.emit = peer_emit};\n"
+    /* 29 */ "    return which ? local.emit(0, \"\") : plain[which](0) + jobs[0].run(0) +\n"
+    /* 30 */ "           elided.pair.a + braced.pair.b + peer_ops.name[0] + hook(0);\n"
+    /* 31 */ "}\n";
+
+/* Store `index` of `unit` is `function` put into `field` of `record`
+ * (NULL: no field) and into the variable `global` (NULL: none), at
+ * `line`:`column`. */
+static void assert_store(const ll_unit *unit, uint32_t index, const char *record, const char *field,
+                         const char *global, const char *function, uint32_t line, uint32_t column)
+{
+    assert_true(index < unit->store_count);
+    const ll_function_store *store = &unit->stores[index];
+    if (record) {
+        assert_string_equal(store->record_type, record);
+        assert_string_equal(store->field, field);
+    } else {
+        assert_null(store->record_type);
+        assert_null(store->field);
+    }
+    if (global) {
+        assert_string_equal(store->global, global);
+        assert_non_null(store->global_usr);
+    } else {
+        assert_null(store->global);
+        assert_null(store->global_usr);
+    }
+    assert_string_equal(store->function_name, function);
+    assert_non_null(strstr(store->function_usr, function));
+    assert_int_equal(store->location.file, 0);
+    assert_int_equal(store->location.line, line);
+    assert_int_equal(store->location.column, column);
+}
+
+/* Initialisers of globals and of a static local store functions into
+ * fields (designated, positional, nested, through an unnamed struct
+ * member, in arrays of structs) and into the variables; positions lost
+ * to brace elision store nothing. */
+static void test_global_stores(void **state)
+{
+    fixture *f = *state;
+    write_file(f, "vtable.h", vtable_header);
+    write_file(f, "tables.c", tables_source);
+    ll_unit *unit = extract(f, "tables.c");
+    assert_false(has_error(unit));
+    uint32_t n = 0;
+    assert_store(unit, n++, "struct sink_ops", "emit", "file_ops", "file_emit", 15, 59);
+    assert_store(unit, n++, "struct sink_ops", "emit", "peer_ops", "peer_emit", 16, 51);
+    assert_store(unit, n++, "struct sink_ops", "close", "peer_ops", "peer_close", 16, 62);
+    assert_store(unit, n++, "struct job", "run", "jobs", "a_job", 18, 11);
+    assert_store(unit, n++, "struct job", "before", "jobs", "b_job", 18, 19);
+    assert_store(unit, n++, "struct job", "after", "jobs", "c_job", 18, 26);
+    assert_store(unit, n++, "struct job", "run", "jobs", "c_job", 19, 27);
+    assert_store(unit, n++, "struct job", "after", "jobs", "a_job", 20, 23);
+    assert_store(unit, n++, NULL, NULL, "plain", "a_job", 22, 32);
+    assert_store(unit, n++, NULL, NULL, "plain", "b_job", 22, 39);
+    assert_store(unit, n++, "struct wrapper", "run", "braced", "b_job", 24, 41);
+    assert_store(unit, n++, NULL, NULL, "hook", "c_job", 25, 23);
+    assert_store(unit, n++, "struct sink_ops", "emit", "local", "peer_emit", 28, 51);
+    assert_int_equal(unit->store_count, n);
+    /* A static's USR names its file, an external's does not: two static
+       tables of one name in two files are two tables. */
+    assert_non_null(strstr(unit->stores[1].global_usr, "tables.c"));
+    assert_null(strstr(unit->stores[0].global_usr, "tables.c"));
+    assert_string_not_equal(unit->stores[12].global_usr, unit->stores[1].global_usr);
+
+    /* The calls through them name the field, or the table. */
+    const ll_function *pick = find_function(unit, "pick", true);
+    assert_non_null(pick);
+    assert_int_equal(pick->call_count, 4);
+    assert_int_equal(pick->calls[0].callee_kind, LL_CALLEE_FIELD);
+    assert_string_equal(pick->calls[0].callee_type, "struct sink_ops");
+    assert_string_equal(pick->calls[0].callee_name, "emit");
+    assert_int_equal(pick->calls[1].callee_kind, LL_CALLEE_GLOBAL);
+    assert_string_equal(pick->calls[1].callee_name, "plain");
+    assert_string_equal(pick->calls[1].callee_usr, unit->stores[8].global_usr);
+    assert_int_equal(pick->calls[2].callee_kind, LL_CALLEE_FIELD);
+    assert_string_equal(pick->calls[2].callee_type, "struct job");
+    assert_int_equal(pick->calls[3].callee_kind, LL_CALLEE_GLOBAL);
+    assert_string_equal(pick->calls[3].callee_usr, unit->stores[11].global_usr);
+    ll_unit_free(unit);
 }
 
 /* ---- Functions ----------------------------------------------------------------- */
@@ -608,6 +730,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_build_command, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_option_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_macro_calls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_global_stores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_units_same_for_any_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_failure_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_plan, setup, teardown),
