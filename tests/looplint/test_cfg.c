@@ -1171,6 +1171,127 @@ static void test_callees(void **state)
     assert_int_equal(function->calls[8].result_use, LL_RESULT_USED);
 }
 
+/* ---- Function pointers ---------------------------------------------------------- */
+
+/* Store `index` of the unit: `function` into `field` of `record` (NULL:
+ * none) and into the variable `global` (NULL: none), on `line`. */
+static void assert_store(const ll_unit *unit, uint32_t index, const char *record, const char *field,
+                         const char *global, const char *function, uint32_t line)
+{
+    assert_true(index < unit->store_count);
+    const ll_function_store *store = &unit->stores[index];
+    if (record) {
+        assert_string_equal(store->record_type, record);
+        assert_string_equal(store->field, field);
+    } else {
+        assert_null(store->field);
+    }
+    if (global)
+        assert_string_equal(store->global, global);
+    else
+        assert_null(store->global);
+    assert_string_equal(store->function_name, function);
+    assert_int_equal(store->location.line, line);
+}
+
+/* What a body stores (local initialisers, compound literals, assignments
+ * to fields, elements and globals - not through a global pointer's
+ * target), the values read from function-pointer fields, and the calls
+ * through fields, array fields, globals and locals. */
+static void test_function_pointers(void **state)
+{
+    fixture *f = *state;
+    const ll_function *function =
+        lower(f,
+              "struct ops { int (*run)(void *); int (*handlers[4])(void *); };\n"
+              "struct job { const char *name; int (*run)(void *); };\n"
+              "static int a(void *p) { return p != 0; }\n"
+              "static int b(void *p) { return p == 0; }\n"
+              "int spawn(int (*fn)(void *), void *arg);\n"
+              "static int (*hook)(void *);\n"
+              "static int (*table[4])(void *);\n"
+              "static struct ops global_ops;\n"
+              "static struct ops *current;\n"
+              "extern const struct job jobs[];\n"
+              "int f(struct ops *o, struct job *job, int i, void *arg)\n"
+              "{\n"
+              /* 13 */ "    struct ops local = {.run = a, .handlers = {b}};\n"
+              /* 14 */ "    int (*fp)(void *) = job->run;\n"
+              /* 15 */ "    o->run = &a;\n"
+              /* 16 */ "    o->handlers[i] = b;\n"
+              /* 17 */ "    hook = a;\n"
+              /* 18 */ "    table[i] = i ? a : b;\n"
+              /* 19 */ "    global_ops.run = b;\n"
+              /* 20 */ "    current->run = a;\n"
+              /* 21 */ "    spawn(jobs[i].run, arg);\n"
+              /* 22 */ "    spawn(job->run, arg);\n"
+              /* 23 */ "    spawn((&(struct ops){.run = b})->run, arg);\n"
+              /* 24 */ "    o->handlers[i](arg);\n"
+              /* 25 */ "    hook(arg);\n"
+              /* 26 */ "    table[i](arg);\n"
+              /* 27 */ "    fp(arg);\n"
+              /* 28 */ "    spawn(a, (void *)job->name);\n"
+              /* 29 */ "    return local.run(arg);\n"
+              "}\n",
+              "f");
+    const ll_unit *unit = f->unit;
+    uint32_t n = 0;
+    assert_store(unit, n++, "struct ops", "run", NULL, "a", 13);
+    assert_store(unit, n++, "struct ops", "handlers", NULL, "b", 13);
+    assert_store(unit, n++, "struct ops", "run", NULL, "a", 15);
+    assert_store(unit, n++, "struct ops", "handlers", NULL, "b", 16);
+    assert_store(unit, n++, NULL, NULL, "hook", "a", 17);
+    assert_store(unit, n++, NULL, NULL, "table", "a", 18);
+    assert_store(unit, n++, NULL, NULL, "table", "b", 18);
+    assert_store(unit, n++, "struct ops", "run", "global_ops", "b", 19);
+    /* through the pointer, not into `current` */
+    assert_store(unit, n++, "struct ops", "run", NULL, "a", 20);
+    assert_store(unit, n++, "struct ops", "run", NULL, "b", 23);
+    assert_int_equal(unit->store_count, n);
+
+    /* fp = job->run: a read of field run of struct job. */
+    const ll_operation *assign =
+        nth_operation(function, 0, LL_OPERATION_ASSIGN, 1); /* local's is the first */
+    assert_int_equal(assign->target, variable(function, "fp"));
+    assert_int_equal(assign->value.kind, LL_VALUE_OTHER);
+    assert_string_equal(assign->value.record_type, "struct job");
+    assert_string_equal(assign->value.field, "run");
+    /* spawn(jobs[i].run): the global, its USR and the field. */
+    const ll_value *argument = &function->calls[nth_call(function, "spawn", 0)].arguments[0];
+    assert_int_equal(argument->kind, LL_VALUE_GLOBAL);
+    assert_string_equal(argument->name, "jobs");
+    assert_string_equal(argument->usr, "c:@jobs");
+    assert_string_equal(argument->record_type, "struct job");
+    assert_string_equal(argument->field, "run");
+    argument = &function->calls[nth_call(function, "spawn", 1)].arguments[0];
+    assert_int_equal(argument->kind, LL_VALUE_OTHER);
+    assert_string_equal(argument->field, "run");
+    /* Not a function-pointer field: nothing named. */
+    argument = &function->calls[nth_call(function, "spawn", 3)].arguments[1];
+    assert_int_equal(argument->kind, LL_VALUE_OTHER);
+    assert_null(argument->record_type);
+    assert_null(argument->field);
+
+    const ll_call *call = &function->calls[nth_call(function, "handlers", 0)];
+    assert_int_equal(call->callee_kind, LL_CALLEE_FIELD);
+    assert_string_equal(call->callee_type, "struct ops");
+    assert_int_equal(call->location.line, 24);
+    call = &function->calls[nth_call(function, "hook", 0)];
+    assert_int_equal(call->callee_kind, LL_CALLEE_GLOBAL);
+    assert_non_null(strstr(call->callee_usr, "hook"));
+    call = &function->calls[nth_call(function, "table", 0)];
+    assert_int_equal(call->callee_kind, LL_CALLEE_GLOBAL);
+    assert_int_equal(call->location.line, 26);
+    /* the index is still read */
+    assert_true(count_operations(function, LL_OPERATION_USE) > 0);
+    call = &function->calls[function->call_count - 3];
+    assert_int_equal(call->callee_kind, LL_CALLEE_VARIABLE);
+    assert_int_equal(call->callee_variable, variable(function, "fp"));
+    call = &function->calls[function->call_count - 1];
+    assert_int_equal(call->callee_kind, LL_CALLEE_FIELD);
+    assert_string_equal(call->callee_name, "run");
+}
+
 static void test_noreturn(void **state)
 {
     const ll_function *function = lower(*state,
@@ -1370,6 +1491,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stores_and_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constants_and_globals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callees, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_function_pointers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noreturn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_initializers_and_statement_expressions, setup,
                                         teardown),
