@@ -827,8 +827,18 @@ static void test_calls_through_fields(void **state)
         assert_int_equal(context_of(program, "close_file"), 0);
         assert_int_equal(context_of(program, "other_emit"), 0);
         assert_int_equal(context_of(program, "nest_read"), 0);
-        /* not one callee: several */
-        assert_int_equal(ll_program_callee(program, id_of(program, "ship_logs", NULL), 0), LL_NONE);
+        /* not one callee: several, in the order of the chains */
+        uint32_t logs = id_of(program, "ship_logs", NULL);
+        assert_int_equal(ll_program_callee(program, logs, 0), LL_NONE);
+        uint32_t callees[3] = {LL_NONE, LL_NONE, LL_NONE};
+        assert_int_equal(ll_program_callees(program, logs, 0, callees, 3), 2);
+        assert_int_equal(callees[0], id_of(program, "append_to_file", NULL));
+        assert_int_equal(callees[1], id_of(program, "write_to_peer", NULL));
+        assert_int_equal(callees[2], LL_NONE);
+        assert_int_equal(ll_program_callees(program, logs, 0, callees, 1), 2);
+        assert_int_equal(ll_program_callees(program, logs, 1, NULL, 0), 0);
+        uint32_t start = id_of(program, "start", NULL);
+        assert_int_equal(ll_program_callees(program, start, 0, NULL, 0), 0); /* nest_run */
         /* flush and the OTHER call reach nothing */
         assert_int_equal(atomic_load(&statistics.indirect_unresolved), 2);
         char *notes = notes_of(program, "format_line");

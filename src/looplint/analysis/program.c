@@ -1118,11 +1118,10 @@ uint32_t ll_program_resolve(const ll_program *program, uint32_t from, const char
                          &ambiguous);
 }
 
-uint32_t ll_program_callee(const ll_program *program, uint32_t caller, ll_index call)
+/* The first of the edges of call `call` of `caller` (they are
+ * contiguous, the calls in order), or the end of the caller's edges. */
+static uint32_t first_edge(const ll_program *program, uint32_t caller, ll_index call)
 {
-    if (caller >= program->function_count || call >= program->functions[caller]->call_count ||
-        program->functions[caller]->calls[call].callee_kind != LL_CALLEE_DIRECT)
-        return LL_NONE;
     uint32_t low = program->edge_first[caller];
     uint32_t high = program->edge_first[caller + 1];
     while (low < high) {
@@ -1132,9 +1131,33 @@ uint32_t ll_program_callee(const ll_program *program, uint32_t caller, ll_index 
         else
             high = middle;
     }
-    if (low < program->edge_first[caller + 1] && program->edges[low].call == call)
-        return program->edges[low].callee;
+    return low;
+}
+
+uint32_t ll_program_callee(const ll_program *program, uint32_t caller, ll_index call)
+{
+    if (caller >= program->function_count || call >= program->functions[caller]->call_count ||
+        program->functions[caller]->calls[call].callee_kind != LL_CALLEE_DIRECT)
+        return LL_NONE;
+    uint32_t edge = first_edge(program, caller, call);
+    if (edge < program->edge_first[caller + 1] && program->edges[edge].call == call)
+        return program->edges[edge].callee;
     return LL_NONE;
+}
+
+uint32_t ll_program_callees(const ll_program *program, uint32_t caller, ll_index call,
+                            uint32_t *callees, uint32_t max)
+{
+    if (caller >= program->function_count)
+        return 0;
+    uint32_t count = 0;
+    for (uint32_t edge = first_edge(program, caller, call);
+         edge < program->edge_first[caller + 1] && program->edges[edge].call == call; edge++) {
+        if (callees && count < max)
+            callees[count] = program->edges[edge].callee;
+        count++;
+    }
+    return count;
 }
 
 uint32_t ll_program_context(const ll_program *program, uint32_t id)

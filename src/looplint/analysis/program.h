@@ -94,6 +94,13 @@ uint32_t ll_program_resolve(const ll_program *program, uint32_t from, const char
  * which may reach several). */
 uint32_t ll_program_callee(const ll_program *program, uint32_t caller, ll_index call);
 
+/* Every function call `call` of function `caller` reaches: the callee of
+ * a direct call, or each function a call through a function pointer
+ * resolves to, in a fixed order (that of the chains). Returns how many;
+ * the first `max` of them go to `callees` (which may be NULL). */
+uint32_t ll_program_callees(const ll_program *program, uint32_t caller, ll_index call,
+                            uint32_t *callees, uint32_t max);
+
 /* Loop context of a function (bits). */
 enum {
     LL_CONTEXT_LOOP = 1u << 0,      /* reachable from some loop root */
