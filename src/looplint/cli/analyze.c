@@ -11,7 +11,8 @@
 #define _GNU_SOURCE /* asprintf, vasprintf */
 #include "analyze.h"
 
-#include "checks/check.h"
+#include "locate.h"
+#include "report/report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,19 +36,76 @@ double ll_seconds(void)
 /* ---- Rule selection ----------------------------------------------------------- */
 static const char clang_diagnostic[] = "clang-diagnostic";
 
+/* The ids the pipeline reports itself, beside the registered checks. */
+static const ll_check builtin_rules[] = {
+    {.id = clang_diagnostic,
+     .severity = LL_SEVERITY_ERROR,
+     .summary = "an error clang reports while parsing a translation unit"},
+    {.id = LL_UNUSED_SUPPRESSION,
+     .severity = LL_SEVERITY_NOTE,
+     .summary = "an ignore comment that suppresses nothing, or names no check"},
+};
+
+enum { BUILTIN_COUNT = sizeof builtin_rules / sizeof builtin_rules[0] };
+
+size_t ll_analysis_rule_count(void)
+{
+    size_t count;
+    ll_checks(&count);
+    return count + BUILTIN_COUNT;
+}
+
+const ll_check *ll_analysis_rule_at(size_t index)
+{
+    size_t count;
+    const ll_check *const *checks = ll_checks(&count);
+    return index < count ? checks[index] : &builtin_rules[index - count];
+}
+
+const ll_check *ll_analysis_rule_find(const char *id)
+{
+    for (size_t i = 0; i < ll_analysis_rule_count(); i++) {
+        if (strcmp(ll_analysis_rule_at(i)->id, id) == 0)
+            return ll_analysis_rule_at(i);
+    }
+    return NULL;
+}
+
+/* Whether a list names `id`; `all` names every check but no option. */
 static bool listed(const char *const *ids, const char *id)
 {
-    for (const char *const *each = ids; each && *each; each++)
-        if (strcmp(*each, id) == 0 || strcmp(*each, "all") == 0)
+    bool is_option = strchr(id, ':') != NULL;
+    for (const char *const *each = ids; each && *each; each++) {
+        if (strcmp(*each, id) == 0 || (!is_option && strcmp(*each, "all") == 0))
             return true;
+    }
     return false;
+}
+
+/* 1 on, 0 off, -1 when the pair of lists says nothing about `id`. */
+static int decision(const char *const *enabled, const char *const *disabled, const char *id)
+{
+    if (listed(enabled, id))
+        return 1;
+    return listed(disabled, id) ? 0 : -1;
 }
 
 bool ll_analysis_rule_enabled(const ll_analysis_options *options, const char *id)
 {
-    if (listed(options->enabled, id))
-        return true;
-    return !listed(options->disabled, id);
+    int said = decision(options->enabled, options->disabled, id);
+    if (said < 0 && options->config)
+        said = decision((const char *const *)options->config->enabled,
+                        (const char *const *)options->config->disabled, id);
+    if (said < 0)
+        return strchr(id, ':') == NULL;
+    return said == 1;
+}
+
+enum ll_severity ll_analysis_rule_severity(const ll_analysis_options *options,
+                                           const ll_check *check)
+{
+    return options->config ? ll_config_severity_of(options->config, check->id, check->severity)
+                           : check->severity;
 }
 
 int ll_analysis_validate_rules(const char *const *ids, ll_error *error)
@@ -58,7 +116,7 @@ int ll_analysis_validate_rules(const char *const *ids, ll_error *error)
         char *colon = strchr(id, ':');
         if (colon)
             *colon = '\0';
-        if (strcmp(id, "all") != 0 && strcmp(id, clang_diagnostic) != 0 && !ll_check_find(id))
+        if (strcmp(id, "all") != 0 && !ll_analysis_rule_find(id))
             return ll_error_set(error, "unknown check '%s' (see `looplint rules`)", id);
     }
     return 0;
@@ -254,14 +312,43 @@ static int report_diagnostics(ll_analysis *analysis)
     return 0;
 }
 
+/* The ID:OPTION switches that are on, for the checks: those the command
+ * line or the configuration enable and the command line does not turn
+ * off. NULL-terminated; the strings are borrowed. */
+static const char **enabled_options(const ll_analysis_options *options)
+{
+    const char *const *lists[] = {
+        options->enabled,
+        options->config ? (const char *const *)options->config->enabled : NULL,
+    };
+    size_t capacity = 1;
+    for (size_t l = 0; l < 2; l++) {
+        for (const char *const *each = lists[l]; each && *each; each++)
+            capacity++;
+    }
+    const char **on = calloc(capacity, sizeof *on);
+    size_t count = 0;
+    for (size_t l = 0; on && l < 2; l++) {
+        for (const char *const *each = lists[l]; each && *each; each++) {
+            if (strchr(*each, ':') && ll_analysis_rule_enabled(options, *each))
+                on[count++] = *each;
+        }
+    }
+    return on;
+}
+
 static int run_checks(ll_analysis *analysis, const ll_analysis_options *options)
 {
+    const char **switches = enabled_options(options);
+    if (!switches)
+        return -1;
     ll_check_context context = {
         .program = analysis->program,
         .packs = options->packs,
-        .options = options->enabled,
+        .options = switches,
         .statistics = &analysis->statistics,
     };
+    int result = -1;
     size_t count;
     const ll_check *const *checks = ll_checks(&count);
     for (size_t c = 0; c < count; c++) {
@@ -274,15 +361,120 @@ static int run_checks(ll_analysis *analysis, const ll_analysis_options *options)
                 const ll_function *function = &unit->functions[f];
                 if (function->is_definition &&
                     check->check_function(&context, unit, function, &analysis->findings) < 0)
-                    return -1;
+                    goto done;
             }
         }
         if (check->check_program && check->check_program(&context, &analysis->findings) < 0)
-            return -1;
+            goto done;
     }
     if (ll_analysis_rule_enabled(options, clang_diagnostic) && report_diagnostics(analysis) < 0)
-        return -1;
+        goto done;
+    result = 0;
+done:
+    free(switches);
+    return result;
+}
+
+/* ---- Exclusions, severities, suppressions --------------------------------------- */
+static bool excluded(const ll_analysis_options *options, const char *path)
+{
+    if (!options->config || !options->config->exclude_count || !options->root || !*path)
+        return false;
+    char *relative = ll_path_relative(path, options->root);
+    /* Out of memory: analysed, as if not excluded. */
+    bool result = relative && ll_config_excludes(options->config, relative);
+    free(relative);
+    return result;
+}
+
+static bool not_excluded(const ll_finding *finding, void *context)
+{
+    return !excluded(context, finding->place.file);
+}
+
+/* The plan without the commands of excluded files. */
+static int select_commands(const ll_plan *plan, const ll_analysis_options *options,
+                           ll_plan *selected, ll_error *error)
+{
+    selected->duplicates_skipped = plan->duplicates_skipped;
+    selected->other_configs_skipped = plan->other_configs_skipped;
+    for (size_t i = 0; i < plan->count; i++) {
+        const ll_command *command = &plan->commands[i];
+        if (!excluded(options, command->file) &&
+            ll_plan_add(selected, command->file, command->directory,
+                        (const char *const *)command->arguments, command->argument_count,
+                        error) < 0)
+            return -1;
+    }
     return 0;
+}
+
+/* A growable list of borrowed strings, NULL-terminated. */
+typedef struct borrowed_list {
+    const char **items;
+    size_t count, capacity;
+} borrowed_list;
+
+static int borrowed_add(borrowed_list *list, const char *item)
+{
+    if (list->count + 1 >= list->capacity) {
+        size_t capacity = list->capacity ? 2 * list->capacity : 64;
+        const char **bigger = realloc(list->items, capacity * sizeof *bigger);
+        if (!bigger)
+            return -1;
+        list->items = bigger;
+        list->capacity = capacity;
+    }
+    list->items[list->count++] = item;
+    list->items[list->count] = NULL;
+    return 0;
+}
+
+/* What ll_suppressions_apply needs: every id, the ids that ran, and the
+ * program's own files (those under the root, not excluded). */
+static int suppress(ll_analysis *analysis, const ll_analysis_options *options, ll_error *error)
+{
+    borrowed_list known = {0}, active = {0}, files = {0};
+    int result = -1;
+    for (size_t i = 0; i < ll_analysis_rule_count(); i++) {
+        const char *id = ll_analysis_rule_at(i)->id;
+        if (borrowed_add(&known, id) < 0 ||
+            (ll_analysis_rule_enabled(options, id) && borrowed_add(&active, id) < 0))
+            goto out_of_memory;
+    }
+    for (size_t u = 0; options->root && u < analysis->unit_count; u++) {
+        const ll_unit *unit = analysis->units[u];
+        for (uint32_t f = 0; f < unit->file_count; f++) {
+            const char *path = unit->files[f].path;
+            if (ll_path_is_under(path, options->root) && !excluded(options, path) &&
+                borrowed_add(&files, path) < 0)
+                goto out_of_memory;
+        }
+    }
+    ll_suppress_options suppress_options = {
+        .files = files.items,
+        .known = known.items,
+        .active = active.items,
+        .report_unused = ll_analysis_rule_enabled(options, LL_UNUSED_SUPPRESSION),
+    };
+    result = ll_suppressions_apply(&analysis->findings, &suppress_options, error);
+    goto done;
+out_of_memory:
+    ll_error_set(error, "out of memory");
+done:
+    free(known.items);
+    free(active.items);
+    free(files.items);
+    return result;
+}
+
+static void apply_severities(ll_findings *findings, const ll_analysis_options *options)
+{
+    for (size_t i = 0; options->config && i < findings->count; i++) {
+        const ll_check *check = ll_analysis_rule_find(findings->items[i].rule);
+        if (check)
+            findings->items[i].severity = ll_analysis_rule_severity(options, check);
+    }
 }
 
 int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options, ll_analysis *analysis,
@@ -290,9 +482,18 @@ int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options, ll_
 {
     memset(analysis, 0, sizeof *analysis);
     ll_findings_init(&analysis->findings);
+    ll_plan selected = {0};
+    int result = -1;
+    if (options->config && options->config->exclude_count) {
+        if (select_commands(plan, options, &selected, error) < 0)
+            goto done;
+        plan = &selected;
+    }
     analysis->units = calloc(plan->count ? plan->count : 1, sizeof *analysis->units);
-    if (!analysis->units)
-        return ll_error_set(error, "out of memory");
+    if (!analysis->units) {
+        ll_error_set(error, "out of memory");
+        goto done;
+    }
     analysis->unit_count = plan->count;
     atomic_store(&analysis->statistics.units, plan->count);
     atomic_store(&analysis->statistics.commands_duplicate, plan->duplicates_skipped);
@@ -300,22 +501,31 @@ int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options, ll_
 
     double started = ll_seconds();
     if (extract(plan, options, analysis, error) < 0)
-        return -1;
+        goto done;
     analysis->statistics.seconds_extract = ll_seconds() - started;
 
     started = ll_seconds();
     analysis->program = ll_program_link(analysis->units, analysis->unit_count, options->packs,
                                         &analysis->statistics, error);
     if (!analysis->program)
-        return -1;
+        goto done;
     analysis->statistics.seconds_link = ll_seconds() - started;
 
     started = ll_seconds();
-    if (run_checks(analysis, options) < 0)
-        return ll_error_set(error, "out of memory while checking");
+    if (run_checks(analysis, options) < 0) {
+        ll_error_set(error, "out of memory while checking");
+        goto done;
+    }
+    ll_findings_filter(&analysis->findings, not_excluded, (void *)options);
+    if (suppress(analysis, options, error) < 0)
+        goto done;
+    apply_severities(&analysis->findings, options);
     ll_findings_sort(&analysis->findings);
     analysis->statistics.seconds_check = ll_seconds() - started;
-    return 0;
+    result = 0;
+done:
+    ll_plan_free(&selected);
+    return result;
 }
 
 void ll_analysis_free(ll_analysis *analysis)

@@ -4,6 +4,9 @@
  *
  * Units are kept in plan order whatever order the worker threads finish
  * in, and findings are sorted, so the result is the same for any -j.
+ * After the checks, findings in excluded files are dropped, severities
+ * come from the configuration, and suppression comments are applied
+ * (report.h) before the findings are sorted.
  */
 #ifndef LOOPLINT_ANALYZE_H
 #define LOOPLINT_ANALYZE_H
@@ -11,6 +14,8 @@
 #include "analysis/error.h"
 #include "analysis/finding.h"
 #include "analysis/program.h"
+#include "checks/check.h"
+#include "config.h"
 #include "front/front.h"
 #include "packs/pack.h"
 #include "store/store.h"
@@ -23,9 +28,14 @@ typedef struct ll_analysis_options {
     ll_packs *packs;
     const char *const *enabled;  /* --enable IDs (and ID:OPTION), NULL-terminated */
     const char *const *disabled; /* --disable IDs, NULL-terminated */
-    ll_store *store;             /* NULL: nothing stored, nothing reused */
-    bool use_cache;              /* reuse stored facts of unchanged TUs */
-    bool quiet;                  /* no progress line */
+    const ll_config *config;     /* .looplint, overridden by the two above; may be NULL */
+    /* The project root: exclusions are matched against paths relative to it,
+       and the sources under it are read for ignore comments that suppress
+       nothing. NULL: no exclusions, only files with findings are read. */
+    const char *root;
+    ll_store *store; /* NULL: nothing stored, nothing reused */
+    bool use_cache;  /* reuse stored facts of unchanged TUs */
+    bool quiet;      /* no progress line */
 } ll_analysis_options;
 
 typedef struct ll_analysis {
@@ -43,9 +53,22 @@ int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options, ll_
                     ll_error *error);
 void ll_analysis_free(ll_analysis *analysis);
 
-/* Whether a check id is enabled under the options (defaults: every
- * registered check, and clang-diagnostic, are on). */
+/* Every id a finding can carry: the registered checks, then the two that
+ * the pipeline reports itself, clang-diagnostic (clang's errors) and
+ * unused-suppression (report.h). */
+size_t ll_analysis_rule_count(void);
+const ll_check *ll_analysis_rule_at(size_t index);
+const ll_check *ll_analysis_rule_find(const char *id);
+
+/* Whether a check (or ID:OPTION) is on. The command line decides first,
+ * then the configuration, then the default: every check on, every option
+ * off. At each level an --enable of the id (or `all`) beats a --disable;
+ * `all` never turns an option on. */
 bool ll_analysis_rule_enabled(const ll_analysis_options *options, const char *id);
+
+/* The severity of a check's findings: the configuration's, else its own. */
+enum ll_severity ll_analysis_rule_severity(const ll_analysis_options *options,
+                                           const ll_check *check);
 
 /* Validates --enable/--disable ids: 0, or -1 with "unknown check 'x'". */
 int ll_analysis_validate_rules(const char *const *ids, ll_error *error);

@@ -12,6 +12,7 @@
 #include "arguments.h"
 #include "cli.h"
 #include "commands.h"
+#include "list.h"
 #include "locate.h"
 #include "report/report.h"
 
@@ -62,6 +63,7 @@ enum {
     OPTION_NO_COLOR,
     OPTION_QUIET,
     OPTION_STATS,
+    OPTION_SHOW_SUPPRESSED,
     OPTION_HELP,
 };
 
@@ -79,60 +81,19 @@ static const ll_option_spec specs[] = {
     [OPTION_NO_COLOR] = {"no-color", 0, false},
     [OPTION_QUIET] = {"quiet", 'q', false},
     [OPTION_STATS] = {"stats", 0, false},
+    [OPTION_SHOW_SUPPRESSED] = {"show-suppressed", 0, false},
     [OPTION_HELP] = {"help", 'h', false},
     {NULL, 0, false},
 };
 
-/* A growable NULL-terminated list of strings. */
-typedef struct string_list {
-    char **items;
-    size_t count;
-} string_list;
-
-static int list_add(string_list *list, const char *text)
-{
-    char **bigger = realloc(list->items, (list->count + 2) * sizeof *bigger);
-    if (!bigger)
-        return -1;
-    list->items = bigger;
-    if (!(list->items[list->count] = strdup(text)))
-        return -1;
-    list->items[++list->count] = NULL;
-    return 0;
-}
-
-/* Adds every comma-separated id of `text`. */
-static int list_add_ids(string_list *list, const char *text)
-{
-    char *copy = strdup(text);
-    if (!copy)
-        return -1;
-    int result = 0;
-    char *rest = copy;
-    for (char *id = strsep(&rest, ","); id && result == 0; id = strsep(&rest, ","))
-        if (*id)
-            result = list_add(list, id);
-    free(copy);
-    return result;
-}
-
-static void list_free(string_list *list)
-{
-    for (size_t i = 0; i < list->count; i++)
-        free(list->items[i]);
-    free(list->items);
-    list->items = NULL;
-    list->count = 0;
-}
-
 typedef struct check_settings {
     const char *build_directory;
     const char *store_path;
-    string_list files, rules, enabled, disabled;
+    ll_string_list files, rules, enabled, disabled;
     enum ll_format format;
     int fail_on; /* minimum severity that fails, or -1 for never */
     unsigned jobs;
-    bool all_configs, no_cache, no_color, quiet, stats;
+    bool all_configs, no_cache, no_color, quiet, stats, show_suppressed;
 } check_settings;
 
 static int parse_fail_on(const char *text, int *level)
@@ -171,7 +132,7 @@ static int parse_settings(int argc, char **argv, check_settings *settings)
             return LL_EXIT_USAGE;
         }
         if (argument.kind == LL_ARGUMENT_OPERAND) {
-            if (list_add(&settings->files, argument.value) < 0)
+            if (ll_string_list_add(&settings->files, argument.value) < 0)
                 return LL_EXIT_ANALYSIS;
             continue;
         }
@@ -188,13 +149,13 @@ static int parse_settings(int argc, char **argv, check_settings *settings)
             settings->store_path = value;
             break;
         case OPTION_RULES:
-            bad = list_add(&settings->rules, value);
+            bad = ll_string_list_add(&settings->rules, value);
             break;
         case OPTION_ENABLE:
-            bad = list_add_ids(&settings->enabled, value);
+            bad = ll_string_list_add_ids(&settings->enabled, value);
             break;
         case OPTION_DISABLE:
-            bad = list_add_ids(&settings->disabled, value);
+            bad = ll_string_list_add_ids(&settings->disabled, value);
             break;
         case OPTION_FORMAT:
             bad = ll_format_parse(value, &settings->format);
@@ -217,6 +178,9 @@ static int parse_settings(int argc, char **argv, check_settings *settings)
         case OPTION_STATS:
             settings->stats = true;
             break;
+        case OPTION_SHOW_SUPPRESSED:
+            settings->show_suppressed = true;
+            break;
         case OPTION_HELP:
             fputs(usage, stdout);
             return -1;
@@ -233,7 +197,7 @@ static int parse_settings(int argc, char **argv, check_settings *settings)
 /* Whether a finding lies in one of the given files (absolute paths). */
 static bool in_files(const ll_finding *finding, void *context)
 {
-    const string_list *files = context;
+    const ll_string_list *files = context;
     for (size_t f = 0; f < files->count; f++)
         if (strcmp(finding->place.file, files->items[f]) == 0)
             return true;
@@ -309,7 +273,7 @@ static int gate(const ll_findings *findings, int fail_on)
 }
 
 /* Makes FILE operands absolute; a file that does not exist is an error. */
-static int resolve_files(string_list *files, ll_error *error)
+static int resolve_files(ll_string_list *files, ll_error *error)
 {
     for (size_t i = 0; i < files->count; i++) {
         if (!ll_is_file(files->items[i]))
@@ -330,11 +294,16 @@ static int run(check_settings *settings, int argc, char **argv)
     ll_packs *packs = NULL;
     ll_store *store = NULL;
     ll_analysis analysis = {0};
+    ll_config config = {0};
     char *database = NULL, *root = NULL, *store_path = NULL;
     int64_t run_id = 0;
     int status = LL_EXIT_USAGE;
 
     double started = ll_seconds();
+    if (ll_config_init(&config) < 0) {
+        ll_error_set(&error, "out of memory");
+        goto fail;
+    }
     if (ll_analysis_validate_rules((const char *const *)settings->enabled.items, &error) < 0 ||
         ll_analysis_validate_rules((const char *const *)settings->disabled.items, &error) < 0 ||
         resolve_files(&settings->files, &error) < 0)
@@ -355,12 +324,16 @@ static int run(check_settings *settings, int argc, char **argv)
     if (!database || ll_plan_load(&plan, database, settings->all_configs, &error) < 0)
         goto fail;
     status = LL_EXIT_USAGE;
-    if (!(packs = ll_cli_load_packs((const char *const *)settings->rules.items, &error)))
+    if (!(root = ll_locate_project_root(database))) {
+        ll_error_set(&error, "out of memory");
         goto fail;
-    root = ll_locate_project_root(database);
+    }
+    if (ll_cli_load_config(root, &config, &error) < 0 ||
+        !(packs = ll_cli_load_packs(&config, (const char *const *)settings->rules.items, &error)))
+        goto fail;
     store_path =
         settings->store_path ? strdup(settings->store_path) : ll_locate_default_store(database);
-    if (!root || !store_path || !(store = ll_store_open(store_path, &error)))
+    if (!store_path || !(store = ll_store_open(store_path, &error)))
         goto fail;
     char *command_line = joined_argv(argc, argv);
     ll_run_info info = {LOOPLINT_VERSION, root, command_line ? command_line : ""};
@@ -375,6 +348,8 @@ static int run(check_settings *settings, int argc, char **argv)
         .packs = packs,
         .enabled = (const char *const *)settings->enabled.items,
         .disabled = (const char *const *)settings->disabled.items,
+        .config = &config,
+        .root = root,
         .store = store,
         .use_cache = !settings->no_cache,
         .quiet = settings->quiet,
@@ -400,6 +375,7 @@ static int run(check_settings *settings, int argc, char **argv)
         .color = !settings->no_color && settings->format == LL_FORMAT_TEXT &&
                  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
         .root = root,
+        .show_suppressed = settings->show_suppressed,
     };
     if (ll_report_write(stdout, &analysis.findings, &report, &error) < 0)
         goto fail;
@@ -418,6 +394,7 @@ done:
     ll_analysis_free(&analysis);
     ll_store_close(store);
     ll_packs_free(packs);
+    ll_config_free(&config);
     ll_plan_free(&plan);
     free(database);
     free(root);
@@ -433,9 +410,9 @@ int ll_command_check(int argc, char **argv)
         status = run(&settings, argc, argv);
     else if (status < 0)
         status = LL_EXIT_CLEAN;
-    list_free(&settings.files);
-    list_free(&settings.rules);
-    list_free(&settings.enabled);
-    list_free(&settings.disabled);
+    ll_string_list_free(&settings.files);
+    ll_string_list_free(&settings.rules);
+    ll_string_list_free(&settings.enabled);
+    ll_string_list_free(&settings.disabled);
     return status;
 }

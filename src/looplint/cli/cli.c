@@ -19,6 +19,7 @@ static const char usage[] =
     "commands:\n"
     "  check    analyse the program of a compile database and print findings\n"
     "  rules    list the checks and rule packs; validate a pack (--check FILE)\n"
+    "  explain  what a check finds, why it matters, how to fix and suppress it\n"
     "  verify   check fixtures' `// expect: rule-id` annotations against findings\n"
     "\n"
     "  looplint COMMAND --help   the options of a command\n"
@@ -29,7 +30,24 @@ void ll_cli_error(const char *message)
     fprintf(stderr, "looplint: %s\n", message);
 }
 
-ll_packs *ll_cli_load_packs(const char *const *extra, ll_error *error)
+int ll_cli_load_config(const char *root, ll_config *config, ll_error *error)
+{
+    char *path = ll_locate_configuration(root);
+    int result = path ? ll_config_load(config, path, error) : 0;
+    free(path);
+    return result;
+}
+
+static int load_each(ll_packs *packs, const char *const *paths, ll_error *error)
+{
+    for (const char *const *path = paths; path && *path; path++) {
+        if (ll_packs_load_file(packs, *path, error) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+ll_packs *ll_cli_load_packs(const ll_config *config, const char *const *extra, ll_error *error)
 {
     ll_packs *packs = ll_packs_new();
     char *directory = ll_locate_rules_directory();
@@ -44,9 +62,9 @@ ll_packs *ll_cli_load_packs(const char *const *extra, ll_error *error)
     }
     if (ll_packs_load_directory(packs, directory, error) < 0)
         goto fail;
-    for (const char *const *path = extra; path && *path; path++)
-        if (ll_packs_load_file(packs, *path, error) < 0)
-            goto fail;
+    if (load_each(packs, config ? (const char *const *)config->rules : NULL, error) < 0 ||
+        load_each(packs, extra, error) < 0)
+        goto fail;
     free(directory);
     return packs;
 fail:
@@ -77,6 +95,8 @@ int ll_cli_main(int argc, char **argv)
         return ll_command_rules(argc - 1, argv + 1);
     if (strcmp(command, "verify") == 0)
         return ll_command_verify(argc - 1, argv + 1);
+    if (strcmp(command, "explain") == 0)
+        return ll_command_explain(argc - 1, argv + 1);
     fprintf(stderr, "looplint: unknown command '%s'\n%s", command, usage);
     return LL_EXIT_USAGE;
 }

@@ -5,15 +5,23 @@
 #define LOOPLINT_COMMANDS_H
 
 #include "analysis/error.h"
+#include "config.h"
 #include "packs/pack.h"
 
 int ll_command_check(int argc, char **argv);
 int ll_command_rules(int argc, char **argv);
 int ll_command_verify(int argc, char **argv);
+int ll_command_explain(int argc, char **argv);
 
-/* Loads the default packs (locate.h) and then each of `extra` (may be NULL,
+/* Loads the default packs (locate.h), then the configuration's `rules`
+ * (config may be NULL), then each of `extra` (may be NULL,
  * NULL-terminated). NULL with an error naming the file and line. */
-ll_packs *ll_cli_load_packs(const char *const *extra, ll_error *error);
+ll_packs *ll_cli_load_packs(const ll_config *config, const char *const *extra, ll_error *error);
+
+/* Reads ROOT/.looplint into `config` (initialised) when it is a file; an
+ * absent file leaves the configuration empty. 0, or -1 with an error
+ * naming the file, line and column. */
+int ll_cli_load_config(const char *root, ll_config *config, ll_error *error);
 
 /* Prints "looplint: MESSAGE" on stderr. */
 void ll_cli_error(const char *message);

@@ -91,10 +91,13 @@ static char *executable_directory(void)
     return strdup(path);
 }
 
-static int starts_with_directory(const char *path, const char *directory)
+bool ll_path_is_under(const char *path, const char *directory)
 {
     size_t length = strlen(directory);
-    return strncmp(path, directory, length) == 0 && (path[length] == '/' || !path[length]);
+    while (length > 1 && directory[length - 1] == '/')
+        length--;
+    return strncmp(path, directory, length) == 0 &&
+           (path[length] == '/' || !path[length] || directory[length - 1] == '/');
 }
 
 char *ll_locate_rules_directory(void)
@@ -113,7 +116,7 @@ char *ll_locate_rules_directory(void)
             }
             free(installed);
         }
-        int in_build_tree = starts_with_directory(binary, LOOPLINT_BINARY_DIR);
+        int in_build_tree = ll_path_is_under(binary, LOOPLINT_BINARY_DIR);
         free(binary);
         if (in_build_tree && ll_is_directory(LOOPLINT_SOURCE_RULES_DIR))
             return strdup(LOOPLINT_SOURCE_RULES_DIR);
@@ -199,6 +202,16 @@ char *ll_locate_project_root(const char *database_directory)
     if (!root)
         root = upward(database_directory, ".git");
     return root ? root : strdup(database_directory);
+}
+
+char *ll_locate_configuration(const char *root)
+{
+    char *path = join(root, ".looplint");
+    if (path && !ll_is_file(path)) {
+        free(path);
+        return NULL;
+    }
+    return path;
 }
 
 char *ll_locate_default_store(const char *database_directory)

@@ -12,17 +12,24 @@
 #ifndef LOOPLINT_LOCATE_H
 #define LOOPLINT_LOCATE_H
 
+#include <stdbool.h>
+
 /* Each returns a malloc'd absolute path (NULL when out of memory). */
 char *ll_locate_rules_directory(void);
 /* The directory holding nest.h for `looplint verify`'s fixtures. */
 char *ll_locate_include_directory(void);
 char *ll_locate_project_root(const char *database_directory);
+/* ROOT/.looplint when it is a regular file (a directory of that name is a
+ * store), else NULL. */
+char *ll_locate_configuration(const char *root);
 /* The default store: <database directory>/.looplint/looplint.db. */
 char *ll_locate_default_store(const char *database_directory);
 
 /* An absolute, lexically normalised form of path (against the current
  * directory); malloc'd. */
 char *ll_absolute_path(const char *path);
+/* Whether `path` is `directory` or lies below it (lexically). */
+bool ll_path_is_under(const char *path, const char *directory);
 /* Whether `path` names an existing directory / regular file. */
 int ll_is_directory(const char *path);
 int ll_is_file(const char *path);

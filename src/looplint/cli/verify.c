@@ -3,10 +3,12 @@
  * against the findings, as clang -verify does.
  *
  * A fixture is one .c file, or a directory whose .c files form one program
- * (with an optional `flags` file of extra compile flags). looplint builds
- * the compile commands itself (clang -std=gnu17 -I<nest's include dir>
- * -I<fixture dir> flags file.c), analyses the fixture as a whole program,
- * and compares:
+ * (with an optional `flags` file of extra compile flags, an optional
+ * `options` file of extra --rules/--enable/--disable options, and *.rules
+ * packs of its own). looplint builds the compile commands itself (clang
+ * -std=gnu17 -I<nest's include dir> -I<fixture dir> flags file.c),
+ * analyses the fixture as a whole program, applies its suppression
+ * comments (a suppressed finding counts as absent), and compares:
  *   // expect: id[, id...]         findings on this line
  *   // expect@+N: id / @-N         findings N lines below / above
  *   // expect-note: text           the finding on this line has a note
@@ -19,6 +21,7 @@
 #include "arguments.h"
 #include "cli.h"
 #include "commands.h"
+#include "list.h"
 #include "locate.h"
 
 #include <ctype.h>
@@ -31,7 +34,8 @@ static const char usage[] =
     "usage: looplint verify [options] FIXTURE...\n"
     "\n"
     "Analyses each fixture (a .c file, or a directory of files forming one\n"
-    "program, with an optional `flags` file) and checks its annotations:\n"
+    "program, with optional `flags` (compile flags), `options` (--rules,\n"
+    "--enable, --disable) and *.rules files) and checks its annotations:\n"
     "  // expect: rule-id[, rule-id...]   a finding on this line\n"
     "  // expect@+N: rule-id              ... N lines below (@-N: above)\n"
     "  // expect-note: text               that finding has a note containing text\n"
@@ -42,11 +46,6 @@ static const char usage[] =
     "  --disable ID,...    disable checks\n"
     "  -v, --verbose       print every finding of every fixture\n"
     "  -h, --help          this text\n";
-
-static const ll_option_spec specs[] = {
-    {"rules", 0, true},      {"enable", 0, true},  {"disable", 0, true},
-    {"verbose", 'v', false}, {"help", 'h', false}, {NULL, 0, false},
-};
 
 /* ---- Expectations ------------------------------------------------------------ */
 typedef struct expectation {
@@ -182,7 +181,9 @@ typedef struct fixture {
     char *directory; /* where its files are */
     char **files;    /* absolute paths of its .c and .h files, sorted */
     size_t count;
-    char *flags; /* contents of `flags`, or NULL */
+    char *flags;          /* contents of `flags`, or NULL */
+    char *options;        /* contents of `options`, or NULL */
+    ll_string_list rules; /* its *.rules files, sorted */
 } fixture;
 
 static void fixture_free(fixture *item)
@@ -192,6 +193,8 @@ static void fixture_free(fixture *item)
     free(item->files);
     free(item->directory);
     free(item->flags);
+    free(item->options);
+    ll_string_list_free(&item->rules);
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -233,6 +236,17 @@ static char *read_text(const char *path)
     return text;
 }
 
+/* The text of DIRECTORY/NAME, or NULL when there is none. */
+static char *read_beside(const char *directory, const char *name)
+{
+    char *path = NULL;
+    if (asprintf(&path, "%s/%s", directory, name) < 0)
+        return NULL;
+    char *text = ll_is_file(path) ? read_text(path) : NULL;
+    free(path);
+    return text;
+}
+
 static int fixture_open(fixture *item, const char *path, ll_error *error)
 {
     memset(item, 0, sizeof *item);
@@ -252,22 +266,31 @@ static int fixture_open(fixture *item, const char *path, ll_error *error)
     DIR *directory = opendir(absolute);
     if (!directory)
         return ll_error_set(error, "%s: cannot read the directory", path);
-    for (struct dirent *entry = readdir(directory); entry; entry = readdir(directory)) {
-        if (!has_suffix(entry->d_name, ".c") && !has_suffix(entry->d_name, ".h"))
-            continue;
+    int result = 0;
+    for (struct dirent *entry = readdir(directory); entry && result == 0;
+         entry = readdir(directory)) {
+        bool is_source = has_suffix(entry->d_name, ".c") || has_suffix(entry->d_name, ".h");
+        bool is_pack = has_suffix(entry->d_name, ".rules");
         char *file = NULL;
-        if (asprintf(&file, "%s/%s", absolute, entry->d_name) < 0 || add_file(item, file) < 0) {
-            closedir(directory);
-            return ll_error_set(error, "out of memory");
-        }
+        if (!is_source && !is_pack)
+            continue;
+        if (asprintf(&file, "%s/%s", absolute, entry->d_name) < 0)
+            result = -1;
+        else if (is_source)
+            result = add_file(item, file);
+        else
+            result = ll_string_list_add(&item->rules, file);
+        if (is_pack)
+            free(file);
     }
     closedir(directory);
+    if (result < 0)
+        return ll_error_set(error, "out of memory");
     qsort(item->files, item->count, sizeof *item->files, compare_strings);
-    char *flags_path = NULL;
-    if (asprintf(&flags_path, "%s/flags", absolute) >= 0) {
-        item->flags = read_text(flags_path);
-        free(flags_path);
-    }
+    if (item->rules.count)
+        qsort(item->rules.items, item->rules.count, sizeof *item->rules.items, compare_strings);
+    item->flags = read_beside(absolute, "flags");
+    item->options = read_beside(absolute, "options");
     if (!item->count)
         return ll_error_set(error, "%s: no .c file in the fixture", path);
     return 0;
@@ -348,7 +371,7 @@ static size_t compare(expectations *expected, const ll_findings *findings)
         bool found = false;
         for (size_t f = 0; f < findings->count && !found; f++) {
             const ll_finding *finding = &findings->items[f];
-            found = finding->place.line == item->line &&
+            found = !finding->suppressed && finding->place.line == item->line &&
                     strcmp(finding->place.file, item->file) == 0 &&
                     note_matches(finding, item->note);
         }
@@ -364,8 +387,9 @@ static void print_findings(const ll_findings *findings)
 {
     for (size_t f = 0; f < findings->count; f++) {
         const ll_finding *finding = &findings->items[f];
-        printf("  %s:%u:%u: [%s] %s\n", finding->place.file, finding->place.line,
-               finding->place.column, finding->rule, finding->message);
+        printf("  %s:%u:%u: [%s] %s%s\n", finding->place.file, finding->place.line,
+               finding->place.column, finding->rule, finding->message,
+               finding->suppressed ? " (suppressed)" : "");
         for (uint32_t n = 0; n < finding->note_count; n++)
             printf("    %s:%u:%u: note: %s\n", finding->notes[n].place.file,
                    finding->notes[n].place.line, finding->notes[n].place.column,
@@ -373,112 +397,270 @@ static void print_findings(const ll_findings *findings)
     }
 }
 
+/* ---- Options ---------------------------------------------------------------------- */
+/* What the command line gives every fixture. */
+typedef struct verify_settings {
+    ll_string_list rules, enabled, disabled;
+    ll_packs *packs;     /* the default packs and --rules */
+    const char *include; /* nest's include directory */
+    bool verbose;
+} verify_settings;
+
+/* A fixture's options: the command line's, then those of its `options`
+ * file, then its *.rules. */
+typedef struct fixture_settings {
+    ll_string_list rules, enabled, disabled;
+} fixture_settings;
+
+static void fixture_settings_free(fixture_settings *own)
+{
+    ll_string_list_free(&own->rules);
+    ll_string_list_free(&own->enabled);
+    ll_string_list_free(&own->disabled);
+}
+
+enum { OPTION_RULES, OPTION_ENABLE, OPTION_DISABLE, OPTION_VERBOSE, OPTION_HELP };
+
+/* The options a fixture's `options` file may hold are the first three. */
+static const ll_option_spec fixture_specs[] = {
+    [OPTION_RULES] = {"rules", 0, true},
+    [OPTION_ENABLE] = {"enable", 0, true},
+    [OPTION_DISABLE] = {"disable", 0, true},
+    {NULL, 0, false},
+};
+
+static const ll_option_spec specs[] = {
+    [OPTION_RULES] = {"rules", 0, true},     [OPTION_ENABLE] = {"enable", 0, true},
+    [OPTION_DISABLE] = {"disable", 0, true}, [OPTION_VERBOSE] = {"verbose", 'v', false},
+    [OPTION_HELP] = {"help", 'h', false},    {NULL, 0, false},
+};
+
+/* A pack named in an options file: relative to the fixture's directory. */
+static int add_pack(ll_string_list *rules, const char *directory, const char *path)
+{
+    char *joined = NULL;
+    if (path[0] == '/')
+        return ll_string_list_add(rules, path);
+    if (asprintf(&joined, "%s/%s", directory, path) < 0)
+        return -1;
+    int result = ll_string_list_add(rules, joined);
+    free(joined);
+    return result;
+}
+
+/* The words of the fixture's `options` file, as if given on the command line. */
+static int read_options(const fixture *item, fixture_settings *own, ll_error *error)
+{
+    char *text = strdup(item->options);
+    char *words[64];
+    int count = 0;
+    int result = -1;
+    if (!text)
+        return ll_error_set(error, "out of memory");
+    char *rest = text;
+    for (char *word = strtok_r(rest, " \t\r\n", &rest); word;
+         word = strtok_r(NULL, " \t\r\n", &rest)) {
+        if (count == (int)(sizeof words / sizeof words[0])) {
+            ll_error_set(error, "%s/options: too many options", item->directory);
+            goto done;
+        }
+        words[count++] = word;
+    }
+    ll_arguments arguments;
+    ll_arguments_init(&arguments, count, words, fixture_specs);
+    for (ll_argument argument = ll_arguments_next(&arguments); argument.kind != LL_ARGUMENT_END;
+         argument = ll_arguments_next(&arguments)) {
+        if (argument.kind != LL_ARGUMENT_OPTION) {
+            ll_error_set(error, "%s/options: %s", item->directory,
+                         argument.kind == LL_ARGUMENT_ERROR ? argument.message
+                                                            : "only --rules, --enable and "
+                                                              "--disable may be given");
+            goto done;
+        }
+        int added = 0;
+        switch (argument.spec - fixture_specs) {
+        case OPTION_RULES:
+            added = add_pack(&own->rules, item->directory, argument.value);
+            break;
+        case OPTION_ENABLE:
+            added = ll_string_list_add_ids(&own->enabled, argument.value);
+            break;
+        case OPTION_DISABLE:
+            added = ll_string_list_add_ids(&own->disabled, argument.value);
+            break;
+        }
+        if (added < 0) {
+            ll_error_set(error, "out of memory");
+            goto done;
+        }
+    }
+    result = 0;
+done:
+    free(text);
+    return result;
+}
+
+static int fixture_settings_read(const fixture *item, const verify_settings *settings,
+                                 fixture_settings *own, ll_error *error)
+{
+    if (ll_string_list_add_all(&own->rules, (const char *const *)settings->rules.items) < 0 ||
+        ll_string_list_add_all(&own->enabled, (const char *const *)settings->enabled.items) < 0 ||
+        ll_string_list_add_all(&own->disabled, (const char *const *)settings->disabled.items) < 0 ||
+        ll_string_list_add_all(&own->rules, (const char *const *)item->rules.items) < 0)
+        return ll_error_set(error, "out of memory");
+    if (item->options && read_options(item, own, error) < 0)
+        return -1;
+    if (ll_analysis_validate_rules((const char *const *)own->enabled.items, error) < 0 ||
+        ll_analysis_validate_rules((const char *const *)own->disabled.items, error) < 0) {
+        char message[sizeof error->message];
+        snprintf(message, sizeof message, "%s", error->message);
+        return ll_error_set(error, "%s/options: %s", item->directory, message);
+    }
+    return 0;
+}
+
+/* ---- Running ----------------------------------------------------------------------- */
 /* 0 passed, 1 mismatched, -1 could not run (error set). */
-static int verify_one(const char *path, const char *include, const ll_analysis_options *options,
-                      bool verbose, ll_error *error)
+static int verify_one(const char *path, const verify_settings *settings, ll_error *error)
 {
     fixture item;
+    fixture_settings own = {0};
+    ll_packs *own_packs = NULL;
     ll_plan plan = {0};
     expectations expected = {0};
     ll_analysis analysis = {0};
     int result = -1;
-    if (fixture_open(&item, path, error) < 0 || fixture_plan(&item, include, &plan, error) < 0)
+    if (fixture_open(&item, path, error) < 0 ||
+        fixture_plan(&item, settings->include, &plan, error) < 0 ||
+        fixture_settings_read(&item, settings, &own, error) < 0)
         goto done;
-    for (size_t i = 0; i < item.count; i++)
+    for (size_t i = 0; i < item.count; i++) {
         if (read_expectations(&expected, item.files[i], error) < 0)
             goto done;
-    if (ll_analysis_run(&plan, options, &analysis, error) < 0)
+    }
+    /* Packs of its own: the shared ones are loaded again, with them. */
+    ll_packs *packs = settings->packs;
+    if (own.rules.count > settings->rules.count) {
+        if (!(own_packs = ll_cli_load_packs(NULL, (const char *const *)own.rules.items, error)))
+            goto done;
+        packs = own_packs;
+    }
+    ll_analysis_options options = {
+        .jobs = 1,
+        .packs = packs,
+        .enabled = (const char *const *)own.enabled.items,
+        .disabled = (const char *const *)own.disabled.items,
+        .root = item.directory,
+        .quiet = true,
+    };
+    if (ll_analysis_run(&plan, &options, &analysis, error) < 0)
         goto done;
     size_t mismatches = compare(&expected, &analysis.findings);
     printf("%s %s (%zu findings)\n", mismatches ? "FAIL" : "PASS", path, analysis.findings.count);
-    if (verbose || mismatches)
+    if (settings->verbose || mismatches)
         print_findings(&analysis.findings);
     result = mismatches ? 1 : 0;
 done:
     ll_analysis_free(&analysis);
+    ll_packs_free(own_packs);
+    fixture_settings_free(&own);
     expectations_free(&expected);
     ll_plan_free(&plan);
     fixture_free(&item);
     return result;
 }
 
-int ll_command_verify(int argc, char **argv)
+static void settings_free(verify_settings *settings)
+{
+    ll_string_list_free(&settings->rules);
+    ll_string_list_free(&settings->enabled);
+    ll_string_list_free(&settings->disabled);
+    ll_packs_free(settings->packs);
+}
+
+/* Reads the command line into settings and fixtures. 0 to go on, else the
+ * exit status (-1: help printed). */
+static int parse_settings(int argc, char **argv, verify_settings *settings,
+                          ll_string_list *fixtures)
 {
     ll_arguments arguments;
-    ll_arguments_init(&arguments, argc - 1, argv + 1, specs);
-    const char *rules[64] = {0}, *enabled[64] = {0}, *disabled[64] = {0};
-    size_t rule_count = 0, enabled_count = 0, disabled_count = 0;
-    const char **fixtures = calloc((size_t)argc, sizeof *fixtures);
-    size_t fixture_count = 0;
-    bool verbose = false;
-    int status = LL_EXIT_USAGE;
-    ll_error error = {{0}};
-    ll_packs *packs = NULL;
-    char *include = NULL;
-    if (!fixtures)
-        return LL_EXIT_ANALYSIS;
+    ll_arguments_init(&arguments, argc, argv, specs);
     for (ll_argument argument = ll_arguments_next(&arguments); argument.kind != LL_ARGUMENT_END;
          argument = ll_arguments_next(&arguments)) {
         if (argument.kind == LL_ARGUMENT_ERROR) {
             fprintf(stderr, "looplint verify: %s\n%s", argument.message, usage);
-            goto done;
+            return LL_EXIT_USAGE;
         }
+        int added = 0;
         if (argument.kind == LL_ARGUMENT_OPERAND) {
-            fixtures[fixture_count++] = argument.value;
-            continue;
+            added = ll_string_list_add(fixtures, argument.value);
+        } else {
+            switch (argument.spec - specs) {
+            case OPTION_RULES:
+                added = ll_string_list_add(&settings->rules, argument.value);
+                break;
+            case OPTION_ENABLE:
+                added = ll_string_list_add_ids(&settings->enabled, argument.value);
+                break;
+            case OPTION_DISABLE:
+                added = ll_string_list_add_ids(&settings->disabled, argument.value);
+                break;
+            case OPTION_VERBOSE:
+                settings->verbose = true;
+                break;
+            case OPTION_HELP:
+                fputs(usage, stdout);
+                return -1;
+            }
         }
-        const char *name = argument.spec->long_name;
-        bool full = rule_count >= 63 || enabled_count >= 63 || disabled_count >= 63;
-        if (full) {
-            fprintf(stderr, "looplint verify: too many options\n");
-            goto done;
-        }
-        if (strcmp(name, "rules") == 0)
-            rules[rule_count++] = argument.value;
-        else if (strcmp(name, "enable") == 0)
-            enabled[enabled_count++] = argument.value;
-        else if (strcmp(name, "disable") == 0)
-            disabled[disabled_count++] = argument.value;
-        else if (strcmp(name, "verbose") == 0)
-            verbose = true;
-        else {
-            fputs(usage, stdout);
-            status = LL_EXIT_CLEAN;
-            goto done;
-        }
+        if (added < 0)
+            return LL_EXIT_ANALYSIS;
     }
-    if (!fixture_count) {
+    if (!fixtures->count) {
         fprintf(stderr, "looplint verify: no fixture given\n%s", usage);
+        return LL_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int ll_command_verify(int argc, char **argv)
+{
+    verify_settings settings = {0};
+    ll_string_list fixtures = {0};
+    ll_error error = {{0}};
+    char *include = NULL;
+    int status = parse_settings(argc - 1, argv + 1, &settings, &fixtures);
+    if (status != 0) {
+        status = status < 0 ? LL_EXIT_CLEAN : status;
         goto done;
     }
-    if (ll_analysis_validate_rules(enabled, &error) < 0 ||
-        ll_analysis_validate_rules(disabled, &error) < 0 ||
-        !(packs = ll_cli_load_packs(rules, &error))) {
+    status = LL_EXIT_USAGE;
+    if (ll_analysis_validate_rules((const char *const *)settings.enabled.items, &error) < 0 ||
+        ll_analysis_validate_rules((const char *const *)settings.disabled.items, &error) < 0 ||
+        !(settings.packs =
+              ll_cli_load_packs(NULL, (const char *const *)settings.rules.items, &error))) {
         ll_cli_error(error.message);
         goto done;
     }
     include = ll_locate_include_directory();
-    ll_analysis_options options = {
-        .jobs = 1, .packs = packs, .enabled = enabled, .disabled = disabled, .quiet = true};
+    settings.include = include ? include : ".";
     size_t failed = 0;
     status = LL_EXIT_CLEAN;
-    for (size_t i = 0; i < fixture_count; i++) {
-        int result = verify_one(fixtures[i], include ? include : ".", &options, verbose, &error);
+    for (size_t i = 0; i < fixtures.count; i++) {
+        int result = verify_one(fixtures.items[i], &settings, &error);
         if (result < 0) {
             ll_cli_error(error.message);
             status = LL_EXIT_ANALYSIS;
-            failed++;
-        } else if (result > 0) {
-            failed++;
         }
+        failed += result != 0;
     }
-    printf("verify: %zu fixture%s, %zu failed\n", fixture_count, fixture_count == 1 ? "" : "s",
+    printf("verify: %zu fixture%s, %zu failed\n", fixtures.count, fixtures.count == 1 ? "" : "s",
            failed);
     if (failed && status == LL_EXIT_CLEAN)
         status = LL_EXIT_FINDINGS;
 done:
-    ll_packs_free(packs);
+    settings_free(&settings);
+    ll_string_list_free(&fixtures);
     free(include);
-    free(fixtures);
     return status;
 }

@@ -65,8 +65,8 @@ void ll_fingerprints_compute(ll_findings *findings, const char *root);
 #define LL_UNUSED_SUPPRESSION "unused-suppression"
 
 enum ll_suppression_kind {
-    LL_SUPPRESSION_IGNORE, /* looplint: ignore[...] */
-    LL_SUPPRESSION_IGNORE_FILE, /* looplint: ignore-file[...] */
+    LL_SUPPRESSION_IGNORE, /* an ignore comment: these lines */
+    LL_SUPPRESSION_IGNORE_FILE, /* an ignore-file comment: the whole file */
     LL_SUPPRESSION_NOLINT, /* NOLINT, NOLINTNEXTLINE, a NOLINTBEGIN..END region */
     LL_SUPPRESSION_MALFORMED, /* looks like one of the above but is not: reported */
 };
