@@ -48,9 +48,10 @@ static int lock_notes(const ll_locks *locks, const ll_program *program, const ll
                              first ? "" : "also ",
                              lock->on_success ? " (when the call returns 0)" : "");
     const ll_function *callee = ll_program_function(program, lock->callee, NULL);
-    result =
-        ll_check_note(finding, unit, location, "'%s' is %slocked by '%s', which returns holding it",
-                      name, first ? "" : "also ", function_name(callee));
+    result = ll_check_note(finding, unit, location,
+                           "'%s' is %slocked by '%s', which returns holding it%s", name,
+                           first ? "" : "also ", function_name(callee),
+                           lock->on_success ? " (when it returns 0)" : "");
     /* Down the helpers: each returned lock says where its function took it. */
     for (uint32_t id = lock->callee, number = lock->callee_lock, depth = 0;
          result == 0 && id != LL_NONE && depth < ll_program_function_count(program); depth++) {
