@@ -408,8 +408,23 @@ static int walk_expression(store_walk *walk, CXCursor expression, CXCursor field
     return store_value(walk, node, field, depth);
 }
 
+/* An array (of arrays) of numbers: data, often large (an embedded font,
+ * a lookup table), that holds no function. */
+static bool is_numeric_array(CXType type)
+{
+    CXType canonical = clang_getCanonicalType(type);
+    if (!is_array(canonical))
+        return false;
+    while (is_array(canonical))
+        canonical = clang_getCanonicalType(clang_getArrayElementType(canonical));
+    return (canonical.kind >= CXType_Bool && canonical.kind <= CXType_LongDouble) ||
+           canonical.kind == CXType_Enum;
+}
+
 int ll_front_initializer_stores(ll_front_unit *front, CXCursor initializer, CXCursor variable)
 {
+    if (is_numeric_array(clang_getCursorType(initializer)))
+        return 0;
     store_walk walk;
     if (begin_walk(&walk, front, variable) != 0) {
         end_walk(&walk);
