@@ -20,12 +20,14 @@ extern const ll_check ll_check_missing_timeout;
 extern const ll_check ll_check_unclosed_resource;
 extern const ll_check ll_check_lock_across_suspend;
 extern const ll_check ll_check_queue_not_drained;
+extern const ll_check ll_check_unhandled_shutdown;
 
 static const ll_check *const registry[] = {
     &ll_check_blocking_call,  &ll_check_untracked_task,    &ll_check_unobserved_failure,
     &ll_check_missing_timeout, &ll_check_unclosed_resource,
     &ll_check_lock_across_suspend,
     &ll_check_queue_not_drained,
+    &ll_check_unhandled_shutdown,
 };
 
 const ll_check *const *ll_checks(size_t *count) {
