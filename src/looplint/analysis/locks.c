@@ -299,10 +299,18 @@ struct summary {
     uint32_t release_count;
 };
 
+/* The calls of the program, resolved once: the edges of function `id`,
+ * from edge_first[id] to edge_first[id + 1], are the functions its calls
+ * reach, in call order (a call through a function pointer may reach
+ * several: ll_program_callees). */
 struct ll_locks {
     const ll_program *program;
     ll_packs *packs;
     uint32_t function_count;
+    uint32_t *edge_first;      /* by id, and one past the last */
+    ll_index *edge_call;       /* by edge: the call */
+    uint32_t *edge_callee;     /* by edge: the function it reaches */
+    uint32_t *distance;        /* by id: calls down to a suspension point */
     ll_index *suspension;      /* by id */
     struct summary *summaries; /* by id */
 };
@@ -332,12 +340,90 @@ static const ll_function_rule *call_rule(ll_packs *packs, const ll_call *call)
     return ll_packs_lookup(packs, call->callee_name);
 }
 
+static int link_edges(ll_locks *locks)
+{
+    const ll_program *program = locks->program;
+    uint32_t n = locks->function_count;
+    size_t total = 0;
+    locks->edge_first = malloc(((size_t)n + 1) * sizeof *locks->edge_first);
+    if (!locks->edge_first)
+        return -1;
+    for (uint32_t id = 0; id < n; id++) {
+        const ll_function *function = ll_program_function(program, id, NULL);
+        locks->edge_first[id] = (uint32_t)total;
+        for (ll_index c = 0; c < function->call_count; c++)
+            total += ll_program_callees(program, id, c, NULL, 0);
+        if (total >= LL_NONE)
+            return -1;
+    }
+    locks->edge_first[n] = (uint32_t)total;
+    locks->edge_call = malloc((total + 1) * sizeof *locks->edge_call);
+    locks->edge_callee = malloc((total + 1) * sizeof *locks->edge_callee);
+    if (!locks->edge_call || !locks->edge_callee)
+        return -1;
+    size_t at = 0;
+    for (uint32_t id = 0; id < n; id++) {
+        const ll_function *function = ll_program_function(program, id, NULL);
+        for (ll_index c = 0; c < function->call_count; c++) {
+            uint32_t count =
+                ll_program_callees(program, id, c, locks->edge_callee + at, (uint32_t)(total - at));
+            for (uint32_t k = 0; k < count; k++)
+                locks->edge_call[at + k] = c;
+            at += count;
+        }
+    }
+    return 0;
+}
+
+/* The edges of call `call` of function `id`: [*first, *end). */
+static void call_edges(const ll_locks *locks, uint32_t id, ll_index call, uint32_t *first,
+                       uint32_t *end)
+{
+    uint32_t low = locks->edge_first[id];
+    uint32_t high = locks->edge_first[id + 1];
+    while (low < high) { /* the first edge of a call >= `call` */
+        uint32_t middle = low + (high - low) / 2;
+        if (locks->edge_call[middle] < call)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    *first = low;
+    while (low < locks->edge_first[id + 1] && locks->edge_call[low] == call)
+        low++;
+    *end = low;
+}
+
+/* Whether a call into `callee` carries what it does up to its caller:
+ * not into a function annotated to run off the loop, or to block (the
+ * call is blocking-call's business and its body is not followed). */
+static bool carries(const ll_locks *locks, uint32_t callee)
+{
+    uint32_t annotations = ll_program_annotations(locks->program, callee);
+    return !(annotations & (LL_ANNOTATION_THREAD | LL_ANNOTATION_BLOCKING));
+}
+
 /* Whether a call of user function `callee` can suspend the caller. */
 static bool callee_suspends(const ll_locks *locks, uint32_t callee)
 {
-    uint32_t annotations = ll_program_annotations(locks->program, callee);
-    return locks->suspension[callee] != LL_NONE &&
-           !(annotations & (LL_ANNOTATION_THREAD | LL_ANNOTATION_BLOCKING));
+    return locks->suspension[callee] != LL_NONE && carries(locks, callee);
+}
+
+uint32_t ll_locks_suspending_callee(const ll_locks *locks, uint32_t id, ll_index call)
+{
+    if (id >= locks->function_count)
+        return LL_NONE;
+    uint32_t first;
+    uint32_t end;
+    uint32_t nearest = LL_NONE;
+    call_edges(locks, id, call, &first, &end);
+    for (uint32_t e = first; e < end; e++) {
+        uint32_t callee = locks->edge_callee[e];
+        if (callee_suspends(locks, callee) &&
+            (nearest == LL_NONE || locks->distance[callee] < locks->distance[nearest]))
+            nearest = callee;
+    }
+    return nearest;
 }
 
 bool ll_locks_call_suspends(const ll_locks *locks, uint32_t id, ll_index call)
@@ -348,8 +434,7 @@ bool ll_locks_call_suspends(const ll_locks *locks, uint32_t id, ll_index call)
     const ll_function_rule *rule = call_rule(locks->packs, &function->calls[call]);
     if (rule)
         return rule->suspend != NULL;
-    uint32_t callee = ll_program_callee(locks->program, id, call);
-    return callee != LL_NONE && callee_suspends(locks, callee);
+    return ll_locks_suspending_callee(locks, id, call) != LL_NONE;
 }
 
 ll_index ll_locks_suspension(const ll_locks *locks, uint32_t id)
@@ -374,33 +459,18 @@ const ll_lock *ll_locks_returned(const ll_locks *locks, uint32_t id, uint32_t *c
 
 /* ---- May suspend ------------------------------------------------------------------- */
 
-/* The callee of call `call` of `id` when that call can carry a
- * suspension up to `id`; LL_NONE otherwise. */
-static uint32_t suspending_edge(const ll_locks *locks, uint32_t id, ll_index call)
-{
-    uint32_t callee = ll_program_callee(locks->program, id, call);
-    if (callee == LL_NONE)
-        return LL_NONE;
-    uint32_t annotations = ll_program_annotations(locks->program, callee);
-    return annotations & (LL_ANNOTATION_THREAD | LL_ANNOTATION_BLOCKING) ? LL_NONE : callee;
-}
-
-/* The callers of each function (with repeats), as one array indexed by
- * `first` (function_count + 1 offsets). 0, or -1 when out of memory. */
+/* The callers of each function along the edges that carry a suspension
+ * (with repeats), as one array indexed by `first` (function_count + 1
+ * offsets). 0, or -1 when out of memory. */
 static int reverse_edges(const ll_locks *locks, uint32_t **first, uint32_t **callers)
 {
     uint32_t n = locks->function_count;
     *first = calloc((size_t)n + 2, sizeof **first);
     if (!*first)
         return -1;
-    for (uint32_t id = 0; id < n; id++) {
-        const ll_function *function = ll_program_function(locks->program, id, NULL);
-        for (ll_index c = 0; c < function->call_count; c++) {
-            uint32_t callee = suspending_edge(locks, id, c);
-            if (callee != LL_NONE)
-                (*first)[callee + 2]++;
-        }
-    }
+    for (uint32_t e = 0; e < locks->edge_first[n]; e++)
+        if (carries(locks, locks->edge_callee[e]))
+            (*first)[locks->edge_callee[e] + 2]++;
     for (uint32_t id = 0; id < n; id++)
         (*first)[id + 2] += (*first)[id + 1];
     *callers = malloc(((size_t)(*first)[n + 1] + 1) * sizeof **callers);
@@ -408,26 +478,20 @@ static int reverse_edges(const ll_locks *locks, uint32_t **first, uint32_t **cal
         return -1;
     /* (*first)[callee + 1] is the write position of callee's callers;
        once every caller is placed it is their end, as wanted. */
-    for (uint32_t id = 0; id < n; id++) {
-        const ll_function *function = ll_program_function(locks->program, id, NULL);
-        for (ll_index c = 0; c < function->call_count; c++) {
-            uint32_t callee = suspending_edge(locks, id, c);
-            if (callee != LL_NONE)
-                (*callers)[(*first)[callee + 1]++] = id;
-        }
-    }
+    for (uint32_t id = 0; id < n; id++)
+        for (uint32_t e = locks->edge_first[id]; e < locks->edge_first[id + 1]; e++)
+            if (carries(locks, locks->edge_callee[e]))
+                (*callers)[(*first)[locks->edge_callee[e] + 1]++] = id;
     return 0;
 }
 
 /* The first call of `id` into a function at `distance`; LL_NONE. */
-static ll_index first_call_at(const ll_locks *locks, uint32_t id, const uint32_t *distances,
-                              uint32_t distance)
+static ll_index first_call_at(const ll_locks *locks, uint32_t id, uint32_t distance)
 {
-    const ll_function *function = ll_program_function(locks->program, id, NULL);
-    for (ll_index c = 0; c < function->call_count; c++) {
-        uint32_t callee = suspending_edge(locks, id, c);
-        if (callee != LL_NONE && distances[callee] == distance)
-            return c;
+    for (uint32_t e = locks->edge_first[id]; e < locks->edge_first[id + 1]; e++) {
+        uint32_t callee = locks->edge_callee[e];
+        if (carries(locks, callee) && locks->distance[callee] == distance)
+            return locks->edge_call[e];
     }
     return LL_NONE;
 }
@@ -437,42 +501,44 @@ static int find_suspensions(ll_locks *locks)
     uint32_t n = locks->function_count;
     uint32_t *first = NULL;
     uint32_t *callers = NULL;
-    uint32_t *distances = malloc(((size_t)n + 1) * sizeof *distances);
+    uint32_t *distance = locks->distance;
     uint32_t *layer = malloc(((size_t)n + 1) * sizeof *layer); /* this one, then the next */
     int result = -1;
-    if (!distances || !layer || reverse_edges(locks, &first, &callers) < 0)
+    if (!layer || reverse_edges(locks, &first, &callers) < 0)
         goto done;
     uint32_t count = 0;
     for (uint32_t id = 0; id < n; id++) {
         const ll_function *function = ll_program_function(locks->program, id, NULL);
-        distances[id] = LL_NONE;
+        distance[id] = LL_NONE;
         locks->suspension[id] = LL_NONE;
         for (ll_index c = 0; c < function->call_count; c++) {
             const ll_function_rule *rule = call_rule(locks->packs, &function->calls[c]);
             if (rule && rule->suspend) {
                 locks->suspension[id] = c;
-                distances[id] = 0;
+                distance[id] = 0;
                 layer[count++] = id;
                 break;
             }
         }
     }
-    /* Layer by layer: `layer[0..count)` is at `distance`; the callers not
-       seen yet are appended after it, then become the layer. */
-    for (uint32_t distance = 0; count > 0; distance++) {
+    /* Layer by layer: `layer[0..count)` is at distance `d`; the callers
+       not seen yet are appended after it, then become the layer. Each
+       function's first call into the layer below is looked for in its own
+       calls, so the order they were found in does not matter. */
+    for (uint32_t d = 0; count > 0; d++) {
         uint32_t next = count;
         for (uint32_t i = 0; i < count; i++)
             for (uint32_t e = first[layer[i]]; e < first[layer[i] + 1]; e++) {
                 uint32_t caller = callers[e];
-                if (distances[caller] == LL_NONE) {
-                    distances[caller] = LL_NONE - 1; /* queued */
+                if (distance[caller] == LL_NONE) {
+                    distance[caller] = LL_NONE - 1; /* queued */
                     layer[next++] = caller;
                 }
             }
         for (uint32_t i = count; i < next; i++)
-            locks->suspension[layer[i]] = first_call_at(locks, layer[i], distances, distance);
+            locks->suspension[layer[i]] = first_call_at(locks, layer[i], d);
         for (uint32_t i = count; i < next; i++)
-            distances[layer[i]] = distance + 1;
+            distance[layer[i]] = d + 1;
         memmove(layer, layer + count, (next - count) * sizeof *layer);
         count = next - count;
     }
@@ -480,7 +546,6 @@ static int find_suspensions(ll_locks *locks)
 done:
     free(first);
     free(callers);
-    free(distances);
     free(layer);
     return result;
 }
@@ -605,15 +670,14 @@ static int plan_rule(analysis *analysis, ll_index index, const ll_function_rule 
     return add_site(analysis, &lock, name, on_success ? analysis->targets[index] : LL_NONE);
 }
 
-/* A call of a user function: what its summary says, in this function's
- * terms. */
-static int plan_callee(analysis *analysis, ll_index index, uint32_t callee, struct plan *plan)
+/* What the summary of user function `callee`, called by call `index`,
+ * says in this function's terms. */
+static int plan_summary(analysis *analysis, ll_index index, uint32_t callee)
 {
     const ll_locks *locks = analysis->locks;
     const ll_call *call = &analysis->function->calls[index];
     const ll_function *definition = ll_program_function(locks->program, callee, NULL);
     const struct summary *summary = &locks->summaries[callee];
-    plan->suspends = callee_suspends(locks, callee);
     for (uint32_t r = 0; r < summary->release_count; r++) {
         const struct release *release = &summary->releases[r];
         char *key = NULL;
@@ -644,9 +708,26 @@ static int plan_callee(analysis *analysis, ll_index index, uint32_t callee, stru
     return 0;
 }
 
+/* A call of user functions (several through a function pointer): what
+ * their summaries say, in this function's terms - any of them may be the
+ * one called. */
+static int plan_callees(analysis *analysis, ll_index index, uint32_t first, uint32_t end,
+                        struct plan *plan)
+{
+    const ll_locks *locks = analysis->locks;
+    for (uint32_t e = first; e < end; e++) {
+        uint32_t callee = locks->edge_callee[e];
+        plan->suspends |= callee_suspends(locks, callee);
+        if (plan_summary(analysis, index, callee) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int plan_calls(analysis *analysis)
 {
     const ll_function *function = analysis->function;
+    const ll_locks *locks = analysis->locks;
     for (ll_index c = 0; c < function->call_count; c++)
         analysis->targets[c] = LL_NONE;
     for (uint32_t b = 0; b < function->block_count; b++)
@@ -655,17 +736,17 @@ static int plan_calls(analysis *analysis)
             if (operation->kind == LL_OPERATION_CALL && operation->call < function->call_count)
                 analysis->targets[operation->call] = operation->target;
         }
+    uint32_t edge = locks->edge_first[analysis->id];
+    uint32_t last = locks->edge_first[analysis->id + 1];
     for (ll_index c = 0; c < function->call_count; c++) {
         struct plan *plan = &analysis->plans[c];
         *plan = (struct plan){analysis->site_count, 0, analysis->release_count, 0, false};
-        const ll_function_rule *rule = call_rule(analysis->locks->packs, &function->calls[c]);
-        uint32_t callee =
-            rule ? LL_NONE : ll_program_callee(analysis->locks->program, analysis->id, c);
-        int planned = 0;
-        if (rule)
-            planned = plan_rule(analysis, c, rule, plan);
-        else if (callee != LL_NONE)
-            planned = plan_callee(analysis, c, callee, plan);
+        uint32_t first = edge;
+        while (edge < last && locks->edge_call[edge] == c)
+            edge++;
+        const ll_function_rule *rule = call_rule(locks->packs, &function->calls[c]);
+        int planned = rule ? plan_rule(analysis, c, rule, plan)
+                           : plan_callees(analysis, c, first, edge, plan);
         if (planned < 0)
             return -1;
         plan->site_count = analysis->site_count - plan->first_site;
@@ -1092,7 +1173,7 @@ static int summarize_all(ll_locks *locks)
     uint32_t n = locks->function_count;
     struct frame {
         uint32_t id;
-        ll_index next_call;
+        uint32_t next_edge;
     } *stack = malloc(((size_t)n + 1) * sizeof *stack);
     unsigned char *seen = calloc((size_t)n + 1, 1);
     int result = -1;
@@ -1102,16 +1183,15 @@ static int summarize_all(ll_locks *locks)
         if (seen[root])
             continue;
         uint32_t depth = 0;
-        stack[depth++] = (struct frame){root, 0};
+        stack[depth++] = (struct frame){root, locks->edge_first[root]};
         seen[root] = 1;
         while (depth) {
             struct frame *top = &stack[depth - 1];
-            const ll_function *function = ll_program_function(locks->program, top->id, NULL);
-            if (top->next_call < function->call_count) {
-                uint32_t callee = ll_program_callee(locks->program, top->id, top->next_call++);
-                if (callee != LL_NONE && !seen[callee]) {
+            if (top->next_edge < locks->edge_first[top->id + 1]) {
+                uint32_t callee = locks->edge_callee[top->next_edge++];
+                if (!seen[callee]) {
                     seen[callee] = 1;
-                    stack[depth++] = (struct frame){callee, 0};
+                    stack[depth++] = (struct frame){callee, locks->edge_first[callee]};
                 }
                 continue;
             }
@@ -1141,10 +1221,11 @@ ll_locks *ll_locks_new(const ll_program *program, ll_packs *packs)
     locks->packs = packs;
     locks->function_count = ll_program_function_count(program);
     size_t n = (size_t)locks->function_count + 1;
+    locks->distance = malloc(n * sizeof *locks->distance);
     locks->suspension = malloc(n * sizeof *locks->suspension);
     locks->summaries = calloc(n, sizeof *locks->summaries);
-    if (!locks->suspension || !locks->summaries || find_suspensions(locks) < 0 ||
-        summarize_all(locks) < 0) {
+    if (!locks->distance || !locks->suspension || !locks->summaries || link_edges(locks) < 0 ||
+        find_suspensions(locks) < 0 || summarize_all(locks) < 0) {
         ll_locks_free(locks);
         return NULL;
     }
@@ -1159,5 +1240,9 @@ void ll_locks_free(ll_locks *locks)
         summary_clear(&locks->summaries[id]);
     free(locks->summaries);
     free(locks->suspension);
+    free(locks->distance);
+    free(locks->edge_first);
+    free(locks->edge_call);
+    free(locks->edge_callee);
     free(locks);
 }

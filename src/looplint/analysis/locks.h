@@ -10,9 +10,10 @@
  * linked program (who calls whom):
  *
  *  - "may suspend", per function: it calls a suspension point of the
- *    packs, or a user function that may suspend (a breadth-first search
- *    backwards over the call graph, so that each function knows the first
- *    call of its shortest chain down to a suspension point);
+ *    packs, or a user function that may suspend - directly or through a
+ *    function pointer the link resolved (a breadth-first search backwards
+ *    over the call graph, so that each function knows the first call of
+ *    its shortest chain down to a suspension point);
  *  - per function, a summary of what it does to locks its caller can
  *    see: the locks it may return holding (a lock helper, a trylock
  *    wrapper whose result says whether it took it), and the locks it
@@ -91,8 +92,15 @@ bool ll_locks_may_suspend(const ll_locks *locks, uint32_t id);
 /* Whether call `call` of function `id` suspends: a suspension point of
  * the packs, or a call of a user function that may suspend and is not
  * annotated looplint:thread or looplint:blocking (those do not run on
- * the loop, or are the blocking-call check's business). */
+ * the loop, or are the blocking-call check's business). A call through a
+ * function pointer suspends when any function it may reach does. */
 bool ll_locks_call_suspends(const ll_locks *locks, uint32_t id, ll_index call);
+
+/* The user function through which call `call` of function `id` suspends:
+ * of those it may reach, the nearest to a suspension point (the first in
+ * ll_program_callees order among equals). LL_NONE for a suspension point
+ * of the packs, and for a call that does not suspend. */
+uint32_t ll_locks_suspending_callee(const ll_locks *locks, uint32_t id, ll_index call);
 
 /* The locks function `id` may return holding that it took (itself, or
  * through its callees), spelled in its own terms; *count is set. */

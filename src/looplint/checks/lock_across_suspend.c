@@ -24,6 +24,8 @@
 #include "../analysis/callsite.h"
 #include "../analysis/locks.h"
 
+#include <string.h>
+
 extern const ll_check ll_check_lock_across_suspend;
 
 enum { SPELLING_SIZE = 256 };
@@ -79,35 +81,80 @@ static int lock_notes(const ll_locks *locks, const ll_program *program, const ll
     return result;
 }
 
-/* The calls from the callee of `call` down to a suspension point of the
- * packs: one note per call, the last at the suspending call itself. */
-static int suspension_notes(const ll_check_context *context, const ll_locks *locks, uint32_t id,
+/* "'ship' calls 'append' here", saying which pointer the call goes
+ * through when it is not direct (as the chains of the link do). */
+static int call_note(const ll_program *program, uint32_t caller, ll_index index, uint32_t callee,
+                     ll_finding *finding)
+{
+    const ll_unit *unit;
+    const ll_function *function = ll_program_function(program, caller, &unit);
+    const ll_function *called = ll_program_function(program, callee, NULL);
+    const ll_call *call = &function->calls[index];
+    const char *from = function_name(function);
+    const char *to = function_name(called);
+    const char *pointer = call->callee_name ? call->callee_name : "";
+    switch (call->callee_kind) {
+    case LL_CALLEE_FIELD:
+        return ll_check_note(finding, unit, call->location,
+                             "'%s' calls '%s' through field '%s' of '%s' here", from, to, pointer,
+                             call->callee_type ? call->callee_type : "");
+    case LL_CALLEE_VARIABLE:
+        pointer = call->callee_variable < function->variable_count
+                      ? function->variables[call->callee_variable].name
+                      : "";
+        /* fall through */
+    case LL_CALLEE_GLOBAL:
+        return ll_check_note(finding, unit, call->location, "'%s' calls '%s' through '%s' here",
+                             from, to, pointer);
+    case LL_CALLEE_DIRECT:
+    case LL_CALLEE_OTHER:
+        break;
+    }
+    return ll_check_note(finding, unit, call->location, "'%s' calls '%s' here", from, to);
+}
+
+/* The calls from call `call` of function `id` down to a suspension point
+ * of the packs: one note per call through a pointer, per call inside the
+ * helpers, and the last at the suspending call itself. */
+static int suspension_notes(const ll_locks *locks, const ll_program *program, uint32_t id,
                             ll_index call, ll_finding *finding)
 {
-    const ll_program *program = context->program;
-    uint32_t callee = ll_program_callee(program, id, call);
+    uint32_t callee = ll_locks_suspending_callee(locks, id, call);
+    const ll_function *function = ll_program_function(program, id, NULL);
     int result = 0;
-    for (uint32_t depth = 0;
-         result == 0 && callee != LL_NONE && depth < ll_program_function_count(program); depth++) {
+    if (callee != LL_NONE && function->calls[call].callee_kind != LL_CALLEE_DIRECT)
+        result = call_note(program, id, call, callee, finding);
+    /* Distances to a suspension point fall by one per step: this ends. */
+    while (result == 0 && callee != LL_NONE) {
         const ll_unit *unit;
-        const ll_function *function = ll_program_function(program, callee, &unit);
+        const ll_function *helper = ll_program_function(program, callee, &unit);
         ll_index via = ll_locks_suspension(locks, callee);
-        if (!function || via == LL_NONE)
+        if (via == LL_NONE)
             break;
-        const ll_call *at = &function->calls[via];
-        uint32_t next = ll_program_callee(program, callee, via);
+        uint32_t next = ll_locks_suspending_callee(locks, callee, via);
         if (next == LL_NONE) {
             int length;
-            const char *name = ll_call_written_name(at, &length);
-            return ll_check_note(finding, unit, at->location, "'%.*s' suspends here, in '%s'",
-                                 length, name, function_name(function));
+            const char *name = ll_call_written_name(&helper->calls[via], &length);
+            return ll_check_note(finding, unit, helper->calls[via].location,
+                                 "'%.*s' suspends here, in '%s'", length, name,
+                                 function_name(helper));
         }
-        const ll_function *called = ll_program_function(program, next, NULL);
-        result = ll_check_note(finding, unit, at->location, "'%s' calls '%s' here",
-                               function_name(function), function_name(called));
+        result = call_note(program, callee, via, next, finding);
         callee = next;
     }
     return result;
+}
+
+/* The name of the called function as written, or of the pointer called. */
+static const char *called_name(const ll_function *function, const ll_call *call, int *length)
+{
+    if (call->callee_kind == LL_CALLEE_DIRECT)
+        return ll_call_written_name(call, length);
+    const char *name = call->callee_name ? call->callee_name : "";
+    if (call->callee_kind == LL_CALLEE_VARIABLE && call->callee_variable < function->variable_count)
+        name = function->variables[call->callee_variable].name;
+    *length = (int)strlen(name);
+    return name;
 }
 
 static int report(const ll_check_context *context, const ll_locks *locks, uint32_t id,
@@ -120,7 +167,7 @@ static int report(const ll_check_context *context, const ll_locks *locks, uint32
     const ll_lock *lock = &flow->locks[suspension->held[0]];
     char spelling[SPELLING_SIZE];
     int length;
-    const char *name = ll_call_written_name(call, &length);
+    const char *name = called_name(function, call, &length);
     ll_finding *finding = ll_check_report(
         &ll_check_lock_across_suspend, out, unit, function, call->location, call->text,
         "'%.*s' may suspend while '%s' is held (locked at line %u): other tasks on this thread "
@@ -133,7 +180,7 @@ static int report(const ll_check_context *context, const ll_locks *locks, uint32
         if (lock_notes(locks, program, unit, function, &flow->locks[suspension->held[h]], h == 0,
                        finding) < 0)
             return -1;
-    if (suspension_notes(context, locks, id, suspension->call, finding) < 0)
+    if (suspension_notes(locks, program, id, suspension->call, finding) < 0)
         return -1;
     return ll_program_chain_notes(program, id, LL_CONTEXT_LOOP, finding);
 }
