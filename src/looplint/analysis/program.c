@@ -533,7 +533,7 @@ static uint32_t *resolve_stores(ll_program *program, size_t *key_bytes, size_t *
     size_t total = 0;
     for (uint32_t u = 0; u < program->unit_count; u++)
         total += program->units[u]->store_count;
-    uint32_t *resolved = malloc((total + 1) * sizeof *resolved);
+    uint32_t *resolved = calloc(total + 1, sizeof *resolved);
     if (!resolved)
         return NULL;
     size_t k = 0;
@@ -679,7 +679,7 @@ static int add_place_targets(ll_program *program, char kind, const char *first, 
     return 0;
 }
 
-/* Whether an assigned value can name functions (see value_targets). */
+/* Whether an assigned value can name functions (see named_targets). */
 static bool names_functions(const ll_value *value)
 {
     switch (value->kind) {
@@ -716,27 +716,9 @@ static int gather_assigns(ll_program *program, uint32_t id)
     return 0;
 }
 
-static int value_targets(ll_program *program, uint32_t function, const ll_value *value,
-                         bool through_locals);
-
-/* What function `id` assigns to its variable `variable`, of the values
- * that name functions directly (no chains of locals). */
-static int variable_targets(ll_program *program, uint32_t id, ll_index variable)
-{
-    if (gather_assigns(program, id) < 0)
-        return -1;
-    for (size_t i = 0; i < program->assign_count; i++) {
-        const ll_operation *operation = program->assigns[i];
-        if (operation->target == variable &&
-            value_targets(program, id, &operation->value, false) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* The functions a value in function `id` can be (see the top). */
-static int value_targets(ll_program *program, uint32_t id, const ll_value *value,
-                         bool through_locals)
+/* The functions a value in function `id` names itself, without a local
+ * in between (see the top). */
+static int named_targets(ll_program *program, uint32_t id, const ll_value *value)
 {
     uint32_t target;
     switch (value->kind) {
@@ -752,11 +734,33 @@ static int value_targets(ll_program *program, uint32_t id, const ll_value *value
         if (!value->record_type || !value->field)
             return 0;
         return add_place_targets(program, PLACE_FIELD, value->record_type, value->field, NULL);
-    case LL_VALUE_VARIABLE:
-        return through_locals ? variable_targets(program, id, value->variable) : 0;
     default:
         return 0;
     }
+}
+
+/* What function `id` assigns to its variable `variable`, of the values
+ * that name functions themselves (a local copied from a local is not
+ * followed). */
+static int variable_targets(ll_program *program, uint32_t id, ll_index variable)
+{
+    if (gather_assigns(program, id) < 0)
+        return -1;
+    for (size_t i = 0; i < program->assign_count; i++) {
+        const ll_operation *operation = program->assigns[i];
+        if (operation->target == variable && named_targets(program, id, &operation->value) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The functions a value in function `id` can be: those it names, or
+ * those assigned to the local it is. */
+static int value_targets(ll_program *program, uint32_t id, const ll_value *value)
+{
+    if (value->kind == LL_VALUE_VARIABLE)
+        return variable_targets(program, id, value->variable);
+    return named_targets(program, id, value);
 }
 
 /* The functions a call through a function pointer can reach. */
@@ -830,7 +834,7 @@ static int add_entry_roots(ll_program *program, uint32_t caller, ll_index call_i
         entry->argument > call->argument_count)
         return 0;
     begin_targets(program);
-    if (value_targets(program, caller, &call->arguments[entry->argument - 1], true) < 0)
+    if (value_targets(program, caller, &call->arguments[entry->argument - 1]) < 0)
         return -1;
     for (size_t i = 0; i < program->target_count; i++)
         if (add_root(program, program->targets[i], entry->kind, entry->strict_io, caller,

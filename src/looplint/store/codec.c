@@ -659,9 +659,9 @@ int ll_codec_encode(const ll_unit *unit, unsigned char **data, size_t *size)
     return 0;
 }
 
-int ll_codec_decode(const unsigned char *data, size_t size, ll_unit **result, ll_error *error)
+int ll_codec_decode(const unsigned char *data, size_t size, ll_unit **unit, ll_error *error)
 {
-    *result = NULL;
+    *unit = NULL;
     if (size < sizeof codec_magic || memcmp(data, codec_magic, sizeof codec_magic) != 0)
         return ll_error_set(error, "not encoded facts (bad magic)");
     reader in = {data, data + sizeof codec_magic, data + size, NULL, 0, false};
@@ -680,19 +680,19 @@ int ll_codec_decode(const unsigned char *data, size_t size, ll_unit **result, ll
     if (stored != checksum_of(data, size - CHECKSUM_SIZE))
         return ll_error_set(error, "encoded facts fail their checksum");
 
-    ll_unit *unit = ll_unit_new(NULL, NULL, NULL);
-    if (!unit)
+    ll_unit *decoded = ll_unit_new(NULL, NULL, NULL);
+    if (!decoded)
         return ll_error_set(error, "out of memory");
-    read_unit(&in, unit);
+    read_unit(&in, decoded);
     if (!in.problem && in.at != in.end)
         fail(&in, "bytes left over after the unit");
     if (in.problem) {
-        ll_unit_free(unit);
+        ll_unit_free(decoded);
         if (in.out_of_memory)
             return ll_error_set(error, "out of memory decoding facts");
         return ll_error_set(error, "malformed facts at byte %zu: %s", in.problem_offset,
                             in.problem);
     }
-    *result = unit;
+    *unit = decoded;
     return 1;
 }
