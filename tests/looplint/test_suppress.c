@@ -190,6 +190,21 @@ static void nolint_regions(void **state)
     ll_suppressions_free(&list);
 }
 
+static void several_nolints_on_one_line(void **state)
+{
+    (void)state;
+    ll_suppressions list =
+        parse("a(); /* NOLINTBEGIN(looplint-x) */ b(); /* NOLINTEND(looplint-x) */\n"
+              "c(); // NOLINT(looplint-y) NOLINTNEXTLINE(looplint-z)\n"
+              "d();\n");
+    assert_true(covered(&list, "x", 1));
+    assert_false(covered(&list, "x", 2));
+    assert_true(covered(&list, "y", 2));
+    assert_true(covered(&list, "z", 3));
+    assert_false(covered(&list, "y", 3));
+    ll_suppressions_free(&list);
+}
+
 static void unmatched_regions_are_malformed(void **state)
 {
     (void)state;
@@ -460,6 +475,7 @@ int main(void)
         cmocka_unit_test(nolint_forms),
         cmocka_unit_test(nolint_globs),
         cmocka_unit_test(nolint_regions),
+        cmocka_unit_test(several_nolints_on_one_line),
         cmocka_unit_test(unmatched_regions_are_malformed),
         cmocka_unit_test(malformed_ignore_comments),
         cmocka_unit_test(other_text_is_not_a_suppression),

@@ -304,10 +304,15 @@ static int parse_line(const ll_suppression_parser *parser, pcre2_match_data *mat
         pcre2_match(parser->ignore, (PCRE2_SPTR)line, length, 0, 0, match, NULL) > 0 &&
         add_ignore(out, line, vector, number) < 0)
         return -1;
-    if (memmem(line, length, "NOLINT", 6) &&
-        pcre2_match(parser->nolint, (PCRE2_SPTR)line, length, 0, 0, match, NULL) > 0 &&
-        add_nolint(out, line, vector, number) < 0)
-        return -1;
+    /* Several NOLINTs may share a line (a BEGIN and its END, say): each
+       match resumes after the previous one's parentheses. */
+    for (size_t start = 0; start < length && memmem(line + start, length - start, "NOLINT", 6);) {
+        if (pcre2_match(parser->nolint, (PCRE2_SPTR)line, length, start, 0, match, NULL) <= 0)
+            break;
+        if (add_nolint(out, line, vector, number) < 0)
+            return -1;
+        start = vector[8]; /* where the rest of the line, group 4, begins */
+    }
     return 0;
 }
 
