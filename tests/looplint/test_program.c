@@ -855,7 +855,8 @@ static void test_calls_through_fields(void **state)
  * its other field, not of a table of the same name in another file, not
  * of another table of the same struct type whose functions only go to
  * nest_to_thread. nest_spawn(jobs[i], ...) takes every function of the
- * table jobs. */
+ * table jobs; a table that holds nothing of its own (filled through
+ * pointers) holds what its field holds anywhere. */
 static void test_roots_from_tables(void **state)
 {
     (void)state;
@@ -865,6 +866,10 @@ static void test_roots_from_tables(void **state)
     pass_field(a, run, call(a, run, "nest_spawn", 2), "maintenance", "struct job", "run");
     pass_field(a, run, call(a, run, "nest_to_thread", 3), "offload", "struct job", "run");
     pass_field(a, run, call(a, run, "nest_spawn", 4), "jobs", NULL, NULL);
+    /* registry[i].run: a table filled through pointers (no store of its
+       own) holds what the field holds anywhere */
+    pass_field(a, run, call(a, run, "nest_spawn", 5), "registry", "struct task", "run");
+    store(b, "struct task", "run", NULL, "registered", 6);
     store(a, "struct job", "run", "maintenance", "vacuum", 10);
     store(a, "struct job", "run", "maintenance", "expire", 11);
     store(a, "struct job", "cleanup", "maintenance", "tidy", 12);
@@ -873,7 +878,7 @@ static void test_roots_from_tables(void **state)
     store(a, NULL, NULL, "jobs", "second_job", 15);
     store(b, "struct job", "run", "maintenance", "elsewhere", 5);
     const char *names[] = {"vacuum",    "expire",     "tidy",      "compress",
-                           "first_job", "second_job", "elsewhere", "run"};
+                           "first_job", "second_job", "elsewhere", "registered"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         define(i < 6 ? a : b, names[i], 20 + (uint32_t)i);
 
@@ -884,10 +889,11 @@ static void test_roots_from_tables(void **state)
     assert_int_equal(context_of(program, "expire"), EVERY);
     assert_int_equal(context_of(program, "first_job"), EVERY);
     assert_int_equal(context_of(program, "second_job"), EVERY);
+    assert_int_equal(context_of(program, "registered"), EVERY);
     assert_int_equal(context_of(program, "tidy"), 0);
     assert_int_equal(context_of(program, "compress"), 0);
     assert_int_equal(context_of(program, "elsewhere"), 0);
-    assert_int_equal(atomic_load(&statistics.roots), 4);
+    assert_int_equal(atomic_load(&statistics.roots), 5);
     char *notes = notes_of(program, "vacuum");
     assert_string_equal(notes, "/t/a.c:2: task 'vacuum' spawned here\n");
     free(notes);

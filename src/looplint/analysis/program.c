@@ -23,9 +23,10 @@
  * `&f`, a cast); for a field read or called (`c->ops->emit`), every
  * function stored into that field of that struct type anywhere in the
  * program; for a global or static variable or its element (`jobs[i]`,
- * `maintenance[i].run`), the functions stored into it (under that field);
- * for a local, what the function assigns to it of the above. Parameters
- * are not traced to the callers' arguments.
+ * `maintenance[i].run`), the functions stored into it (under that field;
+ * when it holds none there, a table filled through pointers, what the
+ * field holds anywhere); for a local, what the function assigns to it of
+ * the above. Parameters are not traced to the callers' arguments.
  * What a callee means (a leaf the packs describe, an entry point) is looked
  * up once per distinct USR and kept in the table's entry, so the pack
  * matcher is not run once per call.
@@ -655,7 +656,7 @@ static int add_target(ll_program *program, uint32_t function)
     return 0;
 }
 
-/* The functions stored into a place. */
+/* The functions stored into a place; how many there are, or -1. */
 static int add_place_targets(ll_program *program, char kind, const char *first, const char *second,
                              const char *third)
 {
@@ -676,7 +677,7 @@ static int add_place_targets(ll_program *program, char kind, const char *first, 
     for (uint32_t i = 0; i < run->count; i++)
         if (add_target(program, program->place_functions[run->first + i]) < 0)
             return -1;
-    return 0;
+    return run->count > INT32_MAX ? INT32_MAX : (int)run->count;
 }
 
 /* Whether an assigned value can name functions (see named_targets). */
@@ -721,6 +722,7 @@ static int gather_assigns(ll_program *program, uint32_t id)
 static int named_targets(ll_program *program, uint32_t id, const ll_value *value)
 {
     uint32_t target;
+    int found;
     switch (value->kind) {
     case LL_VALUE_FUNCTION:
         target = reference_target(program, program->function_unit[id], value->usr, value->name);
@@ -728,15 +730,22 @@ static int named_targets(ll_program *program, uint32_t id, const ll_value *value
     case LL_VALUE_GLOBAL:
         if (!value->usr)
             return 0;
-        return add_place_targets(program, PLACE_GLOBAL, value->usr, value->record_type,
-                                 value->field);
+        found =
+            add_place_targets(program, PLACE_GLOBAL, value->usr, value->record_type, value->field);
+        /* A table filled only through pointers (register(&jobs[n], f))
+           holds nothing of its own: its field is the struct's field. */
+        if (found != 0 || !value->record_type || !value->field)
+            return found < 0 ? -1 : 0;
+        break;
     case LL_VALUE_OTHER:
         if (!value->record_type || !value->field)
             return 0;
-        return add_place_targets(program, PLACE_FIELD, value->record_type, value->field, NULL);
+        break;
     default:
         return 0;
     }
+    found = add_place_targets(program, PLACE_FIELD, value->record_type, value->field, NULL);
+    return found < 0 ? -1 : 0;
 }
 
 /* What function `id` assigns to its variable `variable`, of the values
@@ -766,22 +775,25 @@ static int value_targets(ll_program *program, uint32_t id, const ll_value *value
 /* The functions a call through a function pointer can reach. */
 static int call_targets(ll_program *program, uint32_t caller, const ll_call *call)
 {
+    int found = 0;
     switch (call->callee_kind) {
     case LL_CALLEE_FIELD:
-        if (!call->callee_type || !call->callee_name)
-            return 0;
-        return add_place_targets(program, PLACE_FIELD, call->callee_type, call->callee_name, NULL);
+        if (call->callee_type && call->callee_name)
+            found =
+                add_place_targets(program, PLACE_FIELD, call->callee_type, call->callee_name, NULL);
+        break;
     case LL_CALLEE_GLOBAL:
-        if (!call->callee_usr)
-            return 0;
-        return add_place_targets(program, PLACE_GLOBAL, call->callee_usr, NULL, NULL);
+        if (call->callee_usr)
+            found = add_place_targets(program, PLACE_GLOBAL, call->callee_usr, NULL, NULL);
+        break;
     case LL_CALLEE_VARIABLE:
-        return variable_targets(program, caller, call->callee_variable);
+        found = variable_targets(program, caller, call->callee_variable);
+        break;
     case LL_CALLEE_DIRECT:
     case LL_CALLEE_OTHER:
         break;
     }
-    return 0;
+    return found < 0 ? -1 : 0;
 }
 
 static int add_edge(ll_program *program, uint32_t callee, ll_index call)
