@@ -22,8 +22,10 @@
  * those but keeps clang's errors, including its default-error warnings
  * (implicit function declarations). An option clang does not know at all
  * (GCC's -fno-ipa-foo) stays an error, "unknown argument": it is reported
- * like any other, and the TU is still parsed and walked. Both go right
- * after argv[0], so the command's own options come later and win. Nothing
+ * like any other, and the TU is still parsed and walked. And it gets
+ * `-D__LOOPLINT__=1`, which turns the macros of include/looplint.h into
+ * the annotate attributes read below. These go right after argv[0], so
+ * the command's own options come later and win. Nothing
  * else is changed, except that options which would make libclang write
  * files into the build tree (-MD, -MF, -MJ...) are left out: libclang
  * honours them, and -M would even overwrite the object file.
@@ -621,7 +623,7 @@ static const char **parse_arguments(const ll_command *command, int *count)
     static const char *const compiler = "clang";
     const char *const *given = (const char *const *)command->arguments;
     size_t given_count = command->argument_count;
-    const char **arguments = malloc((given_count + 5) * sizeof *arguments);
+    const char **arguments = malloc((given_count + 7) * sizeof *arguments);
     if (!arguments)
         return NULL;
     size_t n = 0;
@@ -629,6 +631,7 @@ static const char **parse_arguments(const ll_command *command, int *count)
     arguments[n++] = "-working-directory";
     arguments[n++] = command->directory;
     arguments[n++] = "-w";
+    arguments[n++] = "-D__LOOPLINT__=1";
     for (size_t i = 1; i < given_count;) {
         size_t dropped = dropped_count(given + i, given_count - i);
         if (dropped) {
