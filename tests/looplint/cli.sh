@@ -1,7 +1,10 @@
 # cli.sh - looplint's command line end to end: subcommands and --help,
 # finding output in each format, exit codes, the compile database search,
 # and bad input (missing or broken database, vanished file, syntax errors,
-# a foreign SQLite file, a bad rule pack).
+# a foreign SQLite file, a bad rule pack); then suppression comments (kept
+# in the store with their reason, shown on request, unused ones reported),
+# the .looplint configuration under the command line, `rules`, and
+# `explain` printing every check's page byte for byte.
 source "$(dirname "$0")/common.bash"
 
 project=$WORK/project
@@ -34,7 +37,7 @@ touch "$project/.looplint" # marks the project root: paths are printed relative 
 
 # ---- version and help --------------------------------------------------------
 expect_status 0 "--version" "$LOOPLINT" --version && expect_match "$OUT" '^looplint [0-9]+\.[0-9]+' "version text"
-for command in check rules verify; do
+for command in check rules verify explain; do
     expect_status 0 "$command --help" "$LOOPLINT" "$command" --help &&
         expect_match "$OUT" "usage: looplint $command" "$command usage text"
 done
@@ -138,5 +141,119 @@ for id in blocking-call untracked-task unobserved-failure missing-timeout unclos
     expect_match "$OUT" "^  $id " "rules lists $id"
 done
 expect_match "$OUT" 'nest.*nest\.rules' "rules lists the nest pack"
+
+# ---- suppressions -------------------------------------------------------------------
+quiet=$WORK/quiet
+mkdir -p "$quiet/src" "$quiet/build"
+cat >"$quiet/src/boot.c" <<'C'
+#include <nest.h>
+#include <unistd.h>
+
+static int boot(void *arg) {
+    (void)arg;
+    // looplint: ignore[blocking-call] start-up, before the first client
+    sleep(1);
+    usleep(5); // NOLINT(looplint-blocking-call)
+    return 0;
+}
+
+int start(void) { return nest_run(boot, NULL, NULL); }
+C
+cat >"$quiet/src/stale.c" <<'C'
+#include <nest.h>
+
+int tick(void) {
+    return nest_sleep(10); // looplint: ignore[blocking-call] this used to be usleep
+}
+C
+write_database "$quiet/build" ../src/boot.c ../src/stale.c
+touch "$quiet/.looplint"
+expect_status 0 "suppressed findings do not fail the gate" "$LOOPLINT" check -p "$quiet/build" --no-color
+expect_no_match "$OUT" 'sleep.*\[looplint-blocking-call\]' "suppressed findings are not printed"
+expect_match "$OUT" '^src/stale\.c:4:28: remark: this ignore comment suppresses no .blocking-call. finding.*\[looplint-unused-suppression\]$' \
+    "an unused ignore is a remark at the comment, in a file without findings"
+expect_status 1 "--fail-on note counts the remark" "$LOOPLINT" check -p "$quiet/build" --fail-on note
+expect_status 0 "--show-suppressed" "$LOOPLINT" check -p "$quiet/build" --no-color --show-suppressed
+expect_match "$OUT" '^src/boot\.c:7:5: error: .*\(suppressed: start-up, before the first client\) \[looplint-blocking-call\]$' \
+    "a suppressed finding is printed with its reason"
+expect_match "$OUT" '^src/boot\.c:8:5: error: .*\(suppressed\) \[looplint-blocking-call\]$' "NOLINT suppresses, without a reason"
+stored=$(sqlite3 "$quiet/build/.looplint/looplint.db" \
+    "SELECT rule, line, suppressed, coalesce(reason, '-') FROM findings WHERE run = (SELECT max(id) FROM runs) ORDER BY line")
+expect_match "$stored" '^blocking-call\|7\|1\|start-up, before the first client$' "the store keeps the suppressed finding and its reason"
+expect_match "$stored" '^blocking-call\|8\|1\|-$' "the store keeps the NOLINTed finding"
+expect_match "$stored" '^unused-suppression\|4\|0\|-$' "the store keeps the unused-suppression finding"
+expect_status 0 "--disable unused-suppression" "$LOOPLINT" check -p "$quiet/build" --fail-on note --disable unused-suppression
+expect_no_match "$OUT" 'unused-suppression' "no remark once disabled"
+
+# ---- configuration ---------------------------------------------------------------------
+configured=$WORK/configured
+mkdir -p "$configured/src" "$configured/vendor" "$configured/build" "$configured/packs"
+cp "$project/src/service.c" "$configured/src/service.c"
+cat >"$configured/vendor/lib.c" <<'C'
+#include <unistd.h>
+#include <nest.h>
+static int job(void *arg) { (void)arg; usleep(10); return 0; }
+int vendor_start(void) { return nest_run(job, NULL, NULL); }
+C
+cat >"$configured/src/mylib.c" <<'C'
+#include <nest.h>
+void my_wait(void);
+static int job(void *arg) { (void)arg; my_wait(); return 0; }
+int mylib_start(void) { return nest_run(job, NULL, NULL); }
+C
+printf 'pack mylib\nblocking my_wait category=sleep reason="waits on a condition"\n' >"$configured/packs/mylib.rules"
+write_database "$configured/build" ../src/service.c ../vendor/lib.c ../src/mylib.c
+printf '# looplint settings for this test project\ndisable blocking-call\nseverity untracked-task note\n' \
+    >"$configured/.looplint"
+expect_status 0 "a configured disable" "$LOOPLINT" check -p "$configured/build" --no-color
+expect_no_match "$OUT" 'blocking-call' "the configuration turned blocking-call off"
+expect_status 1 "--enable beats the configuration's disable" "$LOOPLINT" check -p "$configured/build" --no-color --enable blocking-call
+expect_match "$OUT" '^src/service\.c:5:5: error: .*\[looplint-blocking-call\]$' "blocking-call is back"
+expect_match "$OUT" '^vendor/lib\.c:.*\[looplint-blocking-call\]$' "the vendored file is analysed without an exclusion"
+pushd "$configured/src" >/dev/null
+expect_status 0 "rules reads the configuration upward from here" "$LOOPLINT" rules
+expect_match "$OUT" '^  blocking-call +error +off ' "rules shows blocking-call off"
+expect_match "$OUT" '^  untracked-task +note +on ' "rules shows the configured severity"
+expect_match "$OUT" "^configuration: $configured/\\.looplint\$" "rules names the configuration file"
+expect_status 0 "rules --enable" "$LOOPLINT" rules --enable blocking-call --disable unused-suppression
+expect_match "$OUT" '^  blocking-call +error +on ' "rules --enable beats the file"
+expect_match "$OUT" '^  unused-suppression +note +off ' "rules --disable"
+popd >/dev/null
+
+printf 'exclude ^vendor/\nrules ../configured/packs/mylib.rules\n' >"$configured/.looplint"
+expect_status 1 "an exclusion and a pack from the configuration" "$LOOPLINT" check -p "$configured/build" --no-color --stats
+expect_no_match "$OUT" 'vendor/' "findings of an excluded file are dropped"
+expect_match "$ERR" '2 TUs: ' "an excluded TU is not analysed"
+expect_match "$OUT" "^src/mylib\\.c:3:40: error: 'my_wait' blocks the event loop: waits on a condition" \
+    "the configuration's pack is loaded, relative to the file"
+
+printf 'enable blocking-call\nseverity blocking-call loud\n' >"$configured/.looplint"
+expect_status 2 "an error in the configuration" "$LOOPLINT" check -p "$configured/build"
+expect_match "$ERR" "$configured/\\.looplint:2:24: unknown severity 'loud'" "the error names file, line and column"
+printf 'enable blocking-call, nosuch\n' >"$configured/.looplint"
+expect_status 2 "an unknown id in the configuration" "$LOOPLINT" check -p "$configured/build"
+expect_match "$ERR" "\\.looplint:1:23: unknown check 'nosuch'" "the column of the id inside the list"
+pushd "$configured" >/dev/null
+expect_status 2 "rules refuses a broken configuration too" "$LOOPLINT" rules
+popd >/dev/null
+
+# ---- explain ---------------------------------------------------------------------------
+expect_status 0 "rules" "$LOOPLINT" rules
+ids=$(sed -n '/^checks:/,/^[a-z]/s/^  \([a-z-]*\) .*/\1/p' <<<"$OUT")
+[[ -n "$ids" ]] && pass "rules lists ids" || fail "no ids in the output of rules"
+for id in $ids; do
+    if [[ ! -f "$SOURCE_DIR/docs/checks/$id.md" ]]; then
+        fail "docs/checks/$id.md: the check has no page"
+        continue
+    fi
+    if "$LOOPLINT" explain "$id" | cmp -s - "$SOURCE_DIR/docs/checks/$id.md"; then
+        pass "explain $id prints docs/checks/$id.md"
+    else
+        fail "explain $id differs from docs/checks/$id.md (rebuild after editing a page)"
+    fi
+done
+expect_status 2 "explain an unknown id" "$LOOPLINT" explain no-such-check
+expect_match "$ERR" "unknown check 'no-such-check'.*blocking-call.*unused-suppression" "the error lists the ids"
+expect_status 2 "explain without an id" "$LOOPLINT" explain
 
 finish
