@@ -202,6 +202,8 @@ static void several_nolints_on_one_line(void **state)
     assert_true(covered(&list, "y", 2));
     assert_true(covered(&list, "z", 3));
     assert_false(covered(&list, "y", 3));
+    assert_null(list.items[0].reason); /* not "b(); /" nor the second NOLINT */
+    assert_null(list.items[1].reason);
     ll_suppressions_free(&list);
 }
 

@@ -6,6 +6,12 @@
  * reported and gated on; the analysis itself still covers the whole
  * program (unchanged TUs come from the store), so chains through other
  * files still show.
+ *
+ * The project root (locate.h) is found before anything is loaded: its
+ * .looplint file chooses checks, severities, extra packs and exclusions,
+ * and the command line's --enable/--disable override it. Suppressed
+ * findings are stored like the others; the report and the gate skip them
+ * unless --show-suppressed asks for them in the report.
  */
 #define _GNU_SOURCE /* asprintf, vasprintf */
 #include "analyze.h"
@@ -27,6 +33,8 @@ static const char usage[] =
     "\n"
     "Analyses every translation unit of the compilation database, stores the\n"
     "run, prints the findings and exits 1 when one is at or above --fail-on.\n"
+    "Reads .looplint at the project root (docs/configuration.md); the options\n"
+    "below override it.\n"
     "\n"
     "  -p, --build-dir DIR   where compile_commands.json is (default: the nearest\n"
     "                        one upward from here, or in build/, as clangd looks)\n"
@@ -39,6 +47,7 @@ static const char usage[] =
     "  --disable ID,...      disable checks (clang-diagnostic too)\n"
     "  --format FORMAT       text (default), gcc or json\n"
     "  --fail-on LEVEL       error, warning (default), note or never\n"
+    "  --show-suppressed     print the findings that comments suppress, too\n"
     "  --all-configs         analyse a file once per distinct set of flags\n"
     "  --no-cache            parse every TU, even unchanged ones\n"
     "  --no-color            no colour even on a terminal\n"

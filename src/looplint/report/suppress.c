@@ -284,7 +284,10 @@ static int add_nolint(ll_suppressions *out, const char *line, const PCRE2_SIZE *
         return -1;
     if (suppression->kind == LL_SUPPRESSION_MALFORMED)
         return 0;
-    if (set_reason(suppression, line + vector[8], group_length(vector, 4)) < 0)
+    /* The reason stops where another NOLINT on the line starts. */
+    const char *rest = line + vector[8];
+    const char *next = memmem(rest, group_length(vector, 4), "NOLINT", 6);
+    if (set_reason(suppression, rest, next ? (size_t)(next - rest) : group_length(vector, 4)) < 0)
         return -1;
     if (strncmp(variant, "BEGIN", 5) == 0) {
         suppression->last_line = 0; /* covers nothing until its END */
