@@ -39,88 +39,16 @@ static const ll_function_rule *forever_wait(const ll_function *function, ll_inde
     return rule;
 }
 
-/* The call whose result `variable` holds when `block` ends: the last
- * assignment in the block, through copies; for a temporary assigned
- * nowhere in the block, its one producing call. LL_NONE if unknown. */
-static ll_index result_of(const ll_function *function, const ll_block *block, ll_index variable)
-{
-    for (uint32_t o = block->operation_count; o-- > 0;) {
-        const ll_operation *operation = &block->operations[o];
-        if (operation->target != variable)
-            continue;
-        if (operation->kind == LL_OPERATION_CALL)
-            return operation->call;
-        if (operation->kind != LL_OPERATION_ASSIGN || operation->value.kind != LL_VALUE_VARIABLE)
-            return LL_NONE;
-        variable = operation->value.variable;
-    }
-    if (variable >= function->variable_count ||
-        function->variables[variable].kind != LL_VARIABLE_TEMPORARY)
-        return LL_NONE;
-    for (uint32_t b = 0; b < function->block_count; b++)
-        for (uint32_t o = 0; o < function->blocks[b].operation_count; o++) {
-            const ll_operation *operation = &function->blocks[b].operations[o];
-            if (operation->kind == LL_OPERATION_CALL && operation->target == variable)
-                return operation->call;
-        }
-    return LL_NONE;
-}
-
-/* ---- Failure values --------------------------------------------------------------------- */
-
-enum failure_values { FAILS_NEGATIVE, FAILS_ZERO, FAILS_NONZERO };
-
-static enum failure_values failure_values(const ll_function_rule *rule)
-{
-    const ll_acquire_rule *acquire = rule->acquire;
-    if (acquire && acquire->place == LL_HANDLE_RETURN && acquire->failure == LL_FAILURE_NEGATIVE)
-        return FAILS_NEGATIVE;
-    if (acquire && acquire->place == LL_HANDLE_RETURN && acquire->failure == LL_FAILURE_NULL)
-        return FAILS_ZERO;
-    return FAILS_NONZERO;
-}
-
-/* Whether every x with `x RELATION k` is negative. */
-static bool only_negative(enum ll_relation relation, int64_t k)
-{
-    return (relation == LL_RELATION_LESS && k <= 0) ||
-           (relation == LL_RELATION_LESS_EQUAL && k < 0) ||
-           (relation == LL_RELATION_EQUAL && k < 0);
-}
-
-/* Whether every x with `x RELATION k` is non-zero. */
-static bool only_nonzero(enum ll_relation relation, int64_t k)
-{
-    return only_negative(relation, k) || (relation == LL_RELATION_NOT_EQUAL && k == 0) ||
-           (relation == LL_RELATION_EQUAL && k != 0) ||
-           (relation == LL_RELATION_GREATER && k >= 0) ||
-           (relation == LL_RELATION_GREATER_EQUAL && k > 0);
-}
-
 /* Whether leaving `block` by successor `successor` is taken only when a
  * forever wait failed. */
 static bool failure_edge(const ll_function *function, const ll_block *block, uint32_t successor,
                          ll_packs *packs)
 {
-    const ll_test *test = &block->test;
-    enum ll_relation taken = ll_branch_relation(block, successor);
-    if (taken == LL_RELATION_UNKNOWN || test->variable >= function->variable_count)
-        return false;
-    ll_index call = result_of(function, block, test->variable);
-    if (call >= function->call_count)
+    ll_index call = ll_branch_tested_call(function, block);
+    if (call == LL_NONE)
         return false;
     const ll_function_rule *rule = forever_wait(function, call, packs);
-    if (!rule)
-        return false;
-    switch (failure_values(rule)) {
-    case FAILS_NEGATIVE:
-        return only_negative(taken, test->constant);
-    case FAILS_ZERO:
-        return taken == LL_RELATION_EQUAL && test->constant == 0;
-    case FAILS_NONZERO:
-        return only_nonzero(taken, test->constant);
-    }
-    return false;
+    return rule && ll_branch_only_on_failure(block, successor, rule);
 }
 
 /* ---- The walk ------------------------------------------------------------------------- */

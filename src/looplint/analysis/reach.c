@@ -3,8 +3,9 @@
  * (reach.h).
  *
  * The graph is stored twice, as compressed rows: each function's outgoing
- * edges in call order (a call that is an entry point with two function
- * arguments gives two edges), and each function's incoming edges, in
+ * edges in call order (a call through a function pointer gives an edge to
+ * every function the link resolves it to; an entry call, one per function
+ * its function argument names), and each function's incoming edges, in
  * caller order, pointing back into the first array. Walks are plain
  * breadth-first searches with one queue; a mark is set once, when a
  * function is first reached, so each walk is linear in the graph.
@@ -113,12 +114,29 @@ static int add_entry_edges(ll_reach *reach, ll_packs *packs, uint32_t caller, ll
     return 0;
 }
 
+/* The edges of a call to the functions it reaches (several for a call
+ * through a function pointer). */
+static int add_call_edges(ll_reach *reach, uint32_t caller, ll_index call)
+{
+    uint32_t count = ll_program_callees(reach->program, caller, call, NULL, 0);
+    if (count == 0)
+        return 0;
+    uint32_t *callees = malloc(count * sizeof *callees);
+    if (!callees)
+        return -1;
+    ll_program_callees(reach->program, caller, call, callees, count);
+    int result = 0;
+    for (uint32_t i = 0; i < count && result == 0; i++)
+        result = add_edge(reach, (ll_reach_edge){callees[i], call, false, 0});
+    free(callees);
+    return result;
+}
+
 static int add_edges(ll_reach *reach, ll_packs *packs, uint32_t id)
 {
     const ll_function *function = ll_program_function(reach->program, id, NULL);
     for (ll_index c = 0; c < function->call_count; c++) {
-        uint32_t callee = ll_program_callee(reach->program, id, c);
-        if (callee != LL_NONE && add_edge(reach, (ll_reach_edge){callee, c, false, 0}) < 0)
+        if (add_call_edges(reach, id, c) < 0)
             return -1;
         const ll_call *call = &function->calls[c];
         if (!packs || call->callee_kind != LL_CALLEE_DIRECT || !call->callee_name)

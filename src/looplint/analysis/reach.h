@@ -58,9 +58,9 @@ typedef struct ll_reach_mark {
 
 typedef struct ll_reach ll_reach;
 
-/* Builds the graph of `program`: direct calls as the link resolved them,
- * and the function references of entry calls whose rules `packs` gives.
- * NULL when out of memory. */
+/* Builds the graph of `program`: calls as the link resolved them (through
+ * function pointers too), and the function references of entry calls
+ * whose rules `packs` gives. NULL when out of memory. */
 ll_reach *ll_reach_new(const ll_program *program, ll_packs *packs);
 void ll_reach_free(ll_reach *reach);
 

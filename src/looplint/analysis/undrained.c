@@ -200,16 +200,18 @@ static bool assignment_forgets(const analysis *a, ll_index variable, uint32_t ke
     return name && name[0] && mentions(expression->text, expression->length, name);
 }
 
-/* What call `c` does to one key: +1 sets it, -1 clears it, 0 nothing. */
-static int call_changes_key(const analysis *a, ll_index c, uint32_t key)
+/* What call `c`'s effect does to one key, wherever it happens: +1 sets
+ * it, -1 clears it, 0 nothing. */
+static int effect_on_key(const analysis *a, ll_index c, uint32_t key)
 {
+    bool named = a->keys[c] == LL_NONE || a->keys[c] == key;
     switch (a->effects[c].kind) {
     case LL_QUEUE_EFFECT_STARTS:
-        return a->keys[c] == LL_NONE || a->keys[c] == key ? 1 : 0;
+        return named ? 1 : 0;
     case LL_QUEUE_EFFECT_STARTS_ANY:
         return 1;
     case LL_QUEUE_EFFECT_DRAINS:
-        return a->keys[c] == LL_NONE || a->keys[c] == key ? -1 : 0;
+        return named ? -1 : 0;
     case LL_QUEUE_EFFECT_DRAINS_ANY:
         return -1;
     case LL_QUEUE_EFFECT_CLOSES:
@@ -218,6 +220,20 @@ static int call_changes_key(const analysis *a, ll_index c, uint32_t key)
         break;
     }
     return 0;
+}
+
+/* Whether call `c`'s effect happens on leaving its block by a side other
+ * than its failure, rather than at the call. */
+static bool on_success(const analysis *a, ll_index c)
+{
+    return a->effects[c].kind != LL_QUEUE_EFFECT_NONE &&
+           a->effects[c].failure_successor != LL_QUEUE_EFFECT_AT_CALL;
+}
+
+/* What call `c` does to one key at the call. */
+static int call_changes_key(const analysis *a, ll_index c, uint32_t key)
+{
+    return on_success(a, c) ? 0 : effect_on_key(a, c, key);
 }
 
 /* What an operation does to one key (see call_changes_key). */
@@ -243,16 +259,27 @@ static void transfer(const analysis *a, const ll_operation *operation, uint64_t 
     }
 }
 
-/* Whether leaving `block` by successor `successor` shows `key` is NULL:
- * the branch where a tested handle variable equals 0. */
-static bool edge_forgets(const analysis *a, const ll_block *block, uint32_t successor, uint32_t key)
+/* What leaving `block` by successor `successor` does to `key`: the
+ * effect of a call whose failure test ends the block, on its other sides;
+ * else clearing it on the side where a tested handle variable is NULL. */
+static int edge_changes_key(const analysis *a, const ll_block *block, uint32_t successor,
+                            uint32_t key)
 {
+    for (uint32_t o = 0; o < block->operation_count; o++) {
+        const ll_operation *operation = &block->operations[o];
+        ll_index c = operation->call;
+        if (operation->kind == LL_OPERATION_CALL && c < a->function->call_count &&
+            on_success(a, c) && a->effects[c].failure_successor != successor &&
+            effect_on_key(a, c, key))
+            return effect_on_key(a, c, key);
+    }
     if (block->terminator != LL_TERMINATOR_BRANCH || block->test.variable != key ||
         block->test.constant != 0 || key >= a->function->variable_count ||
         !a->function->variables[key].is_pointer)
-        return false;
-    return (block->test.relation == LL_RELATION_EQUAL && successor == 0) ||
-           (block->test.relation == LL_RELATION_NOT_EQUAL && successor == 1);
+        return 0;
+    bool null = (block->test.relation == LL_RELATION_EQUAL && successor == 0) ||
+                (block->test.relation == LL_RELATION_NOT_EQUAL && successor == 1);
+    return null ? -1 : 0;
 }
 
 /* ---- The fixpoint --------------------------------------------------------------------- */
@@ -298,9 +325,11 @@ static int solve(analysis *a)
             if (successor >= count)
                 continue;
             memcpy(out, state, a->words * sizeof *out);
-            for (uint32_t key = 0; key < a->key_count; key++)
-                if (edge_forgets(a, block, s, key))
-                    set_bit(out, key, false);
+            for (uint32_t key = 0; key < a->key_count; key++) {
+                int change = edge_changes_key(a, block, s, key);
+                if (change)
+                    set_bit(out, key, change > 0);
+            }
             if (merge(a, successor, out) && !queued[successor]) {
                 worklist[pending++] = successor;
                 queued[successor] = true;
@@ -364,17 +393,19 @@ static int scan_block(const analysis *a, ll_index b, uint32_t from, ll_index clo
 }
 
 /* How the search first entered a block: from which block, by which
- * successor. Every chain of parents leads back to the start's block. */
+ * successor; `first` when that was leaving the start's block just after
+ * the start (the start's block may be entered again, from its top, by a
+ * loop). Every chain of parents leads back to such a first step. */
 struct visit {
     ll_index parent;
     uint32_t successor;
+    bool first;
 };
 
-static int record_path(const struct visit *visits, ll_index start_block, ll_index last,
-                       ll_undrained *found)
+static int record_path(const struct visit *visits, ll_index last, ll_undrained *found)
 {
     uint32_t count = 1;
-    for (ll_index at = last; visits[at].parent != start_block; at = visits[at].parent)
+    for (ll_index at = last; !visits[at].first; at = visits[at].parent)
         count++;
     found->steps = malloc(count * sizeof *found->steps);
     if (!found->steps)
@@ -382,7 +413,69 @@ static int record_path(const struct visit *visits, ll_index start_block, ll_inde
     found->step_count = count;
     ll_index at = last;
     for (uint32_t i = count; i-- > 0; at = visits[at].parent)
-        found->steps[i] = (ll_path_step){visits[at].parent, visits[at].successor};
+        found->steps[i] = (ll_path_step){visits[at].parent, visits[at].successor, false};
+    return 0;
+}
+
+/* Whether some path from the start of block `from` drains `key` before it
+ * reaches call `close`. `seen` is scratch, one flag per block. */
+static bool leads_to_drain(const analysis *a, ll_index from, ll_index close, uint32_t key,
+                           bool *seen, ll_index *stack)
+{
+    const ll_function *function = a->function;
+    memset(seen, 0, function->block_count * sizeof *seen);
+    uint32_t depth = 0;
+    stack[depth++] = from;
+    seen[from] = true;
+    while (depth) {
+        const ll_block *block = &function->blocks[stack[--depth]];
+        bool stops = false;
+        for (uint32_t o = 0; o < block->operation_count && !stops; o++) {
+            const ll_operation *operation = &block->operations[o];
+            if (operation->kind != LL_OPERATION_CALL || operation->call >= function->call_count)
+                continue;
+            enum ll_queue_effect_kind kind = a->effects[operation->call].kind;
+            bool drains = kind == LL_QUEUE_EFFECT_DRAINS || kind == LL_QUEUE_EFFECT_DRAINS_ANY;
+            if (drains && effect_on_key(a, operation->call, key) < 0)
+                return true;
+            stops = operation->call == close;
+        }
+        for (uint32_t s = 0; s < block->successor_count && !stops; s++) {
+            ll_index next = block->successors[s];
+            if (next < function->block_count && !seen[next]) {
+                seen[next] = true;
+                stack[depth++] = next;
+            }
+        }
+    }
+    return false;
+}
+
+/* Marks the steps of a path where it goes around the drains: no drain is
+ * ahead on the side it takes, one is on another side. The first step of
+ * a start on success is the start's own success, not such a decision. */
+static int mark_skipped_drains(const analysis *a, ll_index close, uint32_t key, ll_undrained *found)
+{
+    uint32_t count = a->function->block_count;
+    bool *seen = malloc(count * sizeof *seen);
+    ll_index *stack = malloc(count * sizeof *stack);
+    if (!seen || !stack) {
+        free(seen);
+        free(stack);
+        return -1;
+    }
+    for (uint32_t i = on_success(a, found->start) ? 1 : 0; i < found->step_count; i++) {
+        ll_path_step *step = &found->steps[i];
+        const ll_block *block = &a->function->blocks[step->block];
+        ll_index taken = block->successors[step->successor];
+        if (taken < count && leads_to_drain(a, taken, close, key, seen, stack))
+            continue; /* not the decision yet: a drain is still ahead */
+        for (uint32_t s = 0; s < block->successor_count && !step->skips_drain; s++)
+            step->skips_drain = s != step->successor && block->successors[s] < count &&
+                                leads_to_drain(a, block->successors[s], close, key, seen, stack);
+    }
+    free(seen);
+    free(stack);
     return 0;
 }
 
@@ -396,7 +489,8 @@ static int search(const analysis *a, ll_index start, ll_index close, uint32_t ke
     uint32_t position = operation_of(function, start);
     if (position == UINT32_MAX)
         return 0;
-    int scanned = scan_block(a, start_block, position + 1, close, key);
+    bool deferred = on_success(a, start);
+    int scanned = deferred ? 0 : scan_block(a, start_block, position + 1, close, key);
     if (scanned) /* the close follows in the same block, or the key is cleared first */
         return scanned > 0;
     uint32_t count = function->block_count;
@@ -409,24 +503,31 @@ static int search(const analysis *a, ll_index start, ll_index close, uint32_t ke
     size_t head = 0;
     size_t tail = 0;
     ll_index from = start_block;
+    /* Leaving the start's block the first time, its failure side started
+       nothing. */
+    uint32_t skipped = deferred ? a->effects[start].failure_successor : UINT32_MAX;
+    bool first = true;
     result = 0;
     for (;;) {
         const ll_block *block = &function->blocks[from];
         for (uint32_t s = 0; s < block->successor_count && result == 0; s++) {
             ll_index next = block->successors[s];
-            if (next >= count || seen[next] || edge_forgets(a, block, s, key))
+            if (next >= count || seen[next] || s == skipped ||
+                edge_changes_key(a, block, s, key) < 0)
                 continue;
             seen[next] = true;
-            visits[next] = (struct visit){from, s};
+            visits[next] = (struct visit){from, s, first};
             int state = scan_block(a, next, 0, close, key);
             if (state > 0)
-                result = record_path(visits, start_block, next, found) < 0 ? -1 : 1;
+                result = record_path(visits, next, found) < 0 ? -1 : 1;
             else if (state == 0)
                 queue[tail++] = next;
         }
         if (result != 0 || head == tail)
             break;
         from = queue[head++];
+        skipped = UINT32_MAX;
+        first = false;
     }
 done:
     free(visits);
@@ -442,14 +543,14 @@ static int witness(const analysis *a, ll_index close, uint32_t key, ll_undrained
     const ll_function *function = a->function;
     for (ll_index c = 0; c < function->call_count; c++) {
         ll_index b = function->calls[c].block;
-        if (b >= function->block_count || !a->reached[b] || call_changes_key(a, c, key) <= 0)
+        if (b >= function->block_count || !a->reached[b] || effect_on_key(a, c, key) <= 0)
             continue;
         int result = search(a, c, close, key, found);
         if (result < 0)
             return -1;
         if (result > 0) {
             found->start = c;
-            return 0;
+            return mark_skipped_drains(a, close, key, found);
         }
     }
     return 0;
@@ -480,8 +581,10 @@ static int judge_closes(const analysis *a, ll_undrained_result *result)
         if (!set_before_call(a, c, key))
             continue;
         ll_undrained found = {.close = c, .start = LL_NONE};
-        if (witness(a, c, key, &found) < 0)
+        if (witness(a, c, key, &found) < 0) {
+            free(found.steps);
             return -1;
+        }
         if (found.start == LL_NONE)
             continue;
         if (add_close(result, &found) < 0) {

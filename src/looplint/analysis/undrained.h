@@ -15,6 +15,9 @@
  *    does a close (what follows is another queue's story), assigning the
  *    handle's variable, and the branch on which the handle is NULL (the
  *    failure branch of its open: nothing to drain);
+ *  - an effect that needs its call to succeed happens, when the block ends
+ *    in the call's own failure test, on the other sides of that test (a
+ *    spawn that failed started nothing);
  *  - the union at joins keeps every path.
  * A handle is a local variable, or an expression that is not one
  * (`app->queue`, `queues[i]`) compared by its tokens as written, as
@@ -23,13 +26,15 @@
  *
  * For each undrained close, one witness path is kept for the notes: the
  * shortest path in blocks from the first start (in call order) that
- * reaches the close with its bit still set.
+ * reaches the close with its bit still set, with the branches where it
+ * goes around a drain marked.
  */
 #ifndef LOOPLINT_UNDRAINED_H
 #define LOOPLINT_UNDRAINED_H
 
 #include "facts.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum ll_queue_effect_kind {
@@ -41,16 +46,29 @@ enum ll_queue_effect_kind {
     LL_QUEUE_EFFECT_CLOSES,     /* closes the queue in .argument */
 };
 
+/* An effect that needs the call to succeed (a spawn that failed started
+ * nothing; a join that timed out ended nothing), when the call's own
+ * failure test ends its block (`t = spawn(...); if (t == NULL)`), happens
+ * on leaving the block by any side but the failure one. */
+#define LL_QUEUE_EFFECT_AT_CALL UINT32_MAX
+
 typedef struct ll_queue_effect {
     enum ll_queue_effect_kind kind;
     uint32_t argument; /* 1-based: STARTS, DRAINS, CLOSES */
+    /* the successor of the call's block taken only when the call failed,
+       or LL_QUEUE_EFFECT_AT_CALL: the effect happens at the call */
+    uint32_t failure_successor;
 } ll_queue_effect;
 
 /* One step of a path: leaving `block` through its successor number
- * `successor` (for a branch, 0 is the side where the test holds). */
+ * `successor` (for a branch, 0 is the side where the test holds).
+ * `skips_drain`: this is where the path goes around the drains of the
+ * queue - no drain can follow before the close on the side it takes, one
+ * can on another side. */
 typedef struct ll_path_step {
     ll_index block;
     uint32_t successor;
+    bool skips_drain;
 } ll_path_step;
 
 typedef struct ll_undrained {

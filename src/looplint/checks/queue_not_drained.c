@@ -19,10 +19,11 @@
  * queue it hands the task when the task takes items from its own argument
  * (`nest_spawn(worker, q)` with `worker` getting from `arg`), and of
  * unknown queues otherwise (the queue travels in a struct: "some task
- * started here consumes some queue"); a call of a starter starts unknown
- * consumers; a drain, or a call of a drainer, drains; a forever join of a
- * consumer's handle that was not cancelled ends that consumer by itself,
- * which counts as a drain (its items are done). A close reached with
+ * started here consumes some queue"), unless the spawn failed; a call of
+ * a starter starts unknown consumers; a drain, or a call of a drainer,
+ * drains; a join of a consumer's handle that was not cancelled waits for
+ * a consumer that ended by itself, which counts as a drain (nothing of it
+ * is in flight). A close reached with
  * consumers started and not drained since is the finding, at the close,
  * with the consumer task and the path as notes.
  */
@@ -203,20 +204,50 @@ typedef struct effects {
     ll_cancelled *cancelled;       /* computed on first need */
 } effects;
 
-static void add_start(effects *e, ll_index call, uint32_t argument, const ll_reach_edge *reason)
+static ll_queue_effect effect_at_call(enum ll_queue_effect_kind kind, uint32_t argument)
 {
+    return (ll_queue_effect){kind, argument, LL_QUEUE_EFFECT_AT_CALL};
+}
+
+/* The successor of the call's block that only its failure takes, when
+ * the block ends in the call's own test (`if (t == NULL)`); else
+ * LL_QUEUE_EFFECT_AT_CALL. */
+static uint32_t failure_successor(const queues *q, const ll_function *function, ll_index call)
+{
+    const ll_block *block = &function->blocks[function->calls[call].block];
+    const ll_function_rule *rule = rule_of(q->packs, &function->calls[call]);
+    if (!rule || ll_branch_tested_call(function, block) != call)
+        return LL_QUEUE_EFFECT_AT_CALL;
+    for (uint32_t s = 0; s < block->successor_count; s++)
+        if (ll_branch_only_on_failure(block, s, rule))
+            return s;
+    return LL_QUEUE_EFFECT_AT_CALL;
+}
+
+/* Adds a start to what edge `reason`'s call does: of the queue in
+ * `argument`, or (0) of queues it cannot name. A failed spawn starts
+ * nothing; a user function that fails may have started some consumers. */
+static void add_start(const queues *q, const ll_function *function, effects *e,
+                      const ll_reach_edge *reason, uint32_t argument)
+{
+    ll_index call = reason->call;
     ll_queue_effect *effect = &e->items[call];
     if (effect->kind == LL_QUEUE_EFFECT_DRAINS_ANY)
         return;
+    uint32_t failure =
+        reason->entry ? failure_successor(q, function, call) : LL_QUEUE_EFFECT_AT_CALL;
     if (!e->reasons[call])
         e->reasons[call] = reason;
     if (effect->kind == LL_QUEUE_EFFECT_NONE && argument) {
-        *effect = (ll_queue_effect){LL_QUEUE_EFFECT_STARTS, argument};
+        *effect = (ll_queue_effect){LL_QUEUE_EFFECT_STARTS, argument, failure};
         return;
     }
-    if (effect->kind == LL_QUEUE_EFFECT_STARTS && effect->argument == argument)
+    if (effect->kind == LL_QUEUE_EFFECT_STARTS && effect->argument == argument &&
+        effect->failure_successor == failure)
         return;
-    *effect = (ll_queue_effect){LL_QUEUE_EFFECT_STARTS_ANY, 0};
+    if (effect->kind != LL_QUEUE_EFFECT_NONE && effect->failure_successor != failure)
+        failure = LL_QUEUE_EFFECT_AT_CALL;
+    *effect = (ll_queue_effect){LL_QUEUE_EFFECT_STARTS_ANY, 0, failure};
 }
 
 /* The variables a call's result lands in: its target, and the locals a
@@ -254,7 +285,7 @@ static void edge_effect(const queues *q, const ll_function *function, const ll_r
     uint32_t target = edge->function;
     bool same_task = !edge->entry || LL_REACH_SAME_TASK & LL_REACH_ENTRY(edge->kind);
     if (same_task && q->drains[target].marked) {
-        e->items[edge->call] = (ll_queue_effect){LL_QUEUE_EFFECT_DRAINS_ANY, 0};
+        e->items[edge->call] = effect_at_call(LL_QUEUE_EFFECT_DRAINS_ANY, 0);
         return;
     }
     if (edge->entry && edge->kind == LL_ENTRY_TASK && q->consumes[target].marked) {
@@ -267,18 +298,20 @@ static void edge_effect(const queues *q, const ll_function *function, const ll_r
         if (argument > call->argument_count || !consumes_own_argument(q, target))
             argument = 0;
         mark_result(function, edge->call, e->consumer_handles);
-        add_start(e, edge->call, argument, edge);
+        add_start(q, function, e, edge, argument);
         return;
     }
     bool follows_tasks = same_task || edge->kind == LL_ENTRY_TASK;
     if (follows_tasks && q->starts[target].marked)
-        add_start(e, edge->call, 0, edge);
+        add_start(q, function, e, edge, 0);
 }
 
-/* Whether call `c` (a join) ends a consumer that stopped by itself: a
- * forever join of a consumer's handle that no cancel preceded. 1, 0, -1. */
-static int ends_consumer(const queues *q, const ll_function *function, ll_index c,
-                         const ll_function_rule *rule, effects *e)
+/* What a join does to queues: joining a consumer that was not cancelled
+ * waits until it ended by itself, which leaves nothing in flight (a drain
+ * of any queue) - at the call for a forever join, on its success side for
+ * one with a deadline. 0, or -1 when out of memory. */
+static int join_effect(const queues *q, const ll_function *function, ll_index c,
+                       const ll_function_rule *rule, effects *e)
 {
     const ll_call *call = &function->calls[c];
     if (!rule->suspend || rule->handle == 0 || rule->handle > call->argument_count ||
@@ -286,13 +319,21 @@ static int ends_consumer(const queues *q, const ll_function *function, ll_index 
         return 0;
     const ll_value *handle = &call->arguments[rule->handle - 1];
     if (handle->kind != LL_VALUE_VARIABLE || handle->variable >= function->variable_count ||
-        !e->consumer_handles[handle->variable] ||
-        !ll_deadline_is_forever(function, &call->arguments[rule->suspend->deadline - 1],
-                                rule->suspend->forever))
+        !e->consumer_handles[handle->variable])
         return 0;
     if (!e->cancelled && !(e->cancelled = ll_cancelled_new(function, q->packs)))
         return -1;
-    return !ll_cancelled_before(e->cancelled, c, rule->handle);
+    if (ll_cancelled_before(e->cancelled, c, rule->handle))
+        return 0;
+    ll_queue_effect ends = effect_at_call(LL_QUEUE_EFFECT_DRAINS_ANY, 0);
+    if (!ll_deadline_is_forever(function, &call->arguments[rule->suspend->deadline - 1],
+                                rule->suspend->forever)) {
+        ends.failure_successor = failure_successor(q, function, c);
+        if (ends.failure_successor == LL_QUEUE_EFFECT_AT_CALL)
+            return 0; /* whether it ended is not tested where it is called */
+    }
+    e->items[c] = ends;
+    return 0;
 }
 
 static int rule_effects(const queues *q, const ll_function *function, effects *e)
@@ -301,17 +342,12 @@ static int rule_effects(const queues *q, const ll_function *function, effects *e
         const ll_function_rule *rule = rule_of(q->packs, &function->calls[c]);
         if (!rule)
             continue;
-        if (rule->roles & LL_ROLE_QUEUE_CLOSE && rule->handle) {
-            e->items[c] = (ll_queue_effect){LL_QUEUE_EFFECT_CLOSES, rule->handle};
-        } else if (rule->roles & LL_ROLE_DRAIN && rule->handle) {
-            e->items[c] = (ll_queue_effect){LL_QUEUE_EFFECT_DRAINS, rule->handle};
-        } else if (rule->roles & LL_ROLE_JOIN) {
-            int ends = ends_consumer(q, function, c, rule, e);
-            if (ends < 0)
-                return -1;
-            if (ends)
-                e->items[c] = (ll_queue_effect){LL_QUEUE_EFFECT_DRAINS_ANY, 0};
-        }
+        if (rule->roles & LL_ROLE_QUEUE_CLOSE && rule->handle)
+            e->items[c] = effect_at_call(LL_QUEUE_EFFECT_CLOSES, rule->handle);
+        else if (rule->roles & LL_ROLE_DRAIN && rule->handle)
+            e->items[c] = effect_at_call(LL_QUEUE_EFFECT_DRAINS, rule->handle);
+        else if (rule->roles & LL_ROLE_JOIN && join_effect(q, function, c, rule, e) < 0)
+            return -1;
     }
     return 0;
 }
@@ -391,7 +427,8 @@ static ll_index producing_call(const ll_function *function, ll_index variable)
     return LL_NONE;
 }
 
-/* A note for one branch the path takes: what it assumes. */
+/* A note where the path goes around a drain: what the branch it takes
+ * assumes, when the test can be put in words. */
 static int branch_note(ll_finding *finding, const ll_unit *unit, const ll_function *function,
                        const ll_path_step *step)
 {
@@ -404,8 +441,7 @@ static int branch_note(ll_finding *finding, const ll_unit *unit, const ll_functi
         call = producing_call(function, variable);
     if (relation == LL_RELATION_UNKNOWN || variable >= function->variable_count ||
         (!name && call >= function->call_count))
-        return ll_check_note(finding, unit, block->location, "taking the %s branch here",
-                             step->successor == 0 ? "true" : "false");
+        return ll_check_note(finding, unit, block->location, "the path goes around the drain here");
     char words[64];
     ll_relation_words(relation, block->test.constant, function->variables[variable].is_pointer,
                       words, sizeof words);
@@ -528,7 +564,7 @@ static int report(const queues *q, uint32_t id, const effects *e, const ll_undra
     if (reason && start_notes(q, id, reason, finding) < 0)
         return -1;
     for (uint32_t s = 0; s < found->step_count; s++)
-        if (function->blocks[found->steps[s].block].terminator == LL_TERMINATOR_BRANCH &&
+        if (found->steps[s].skips_drain &&
             branch_note(finding, unit, function, &found->steps[s]) < 0)
             return -1;
     ll_index elsewhere = drain_elsewhere(function, e, found->close);
