@@ -61,7 +61,7 @@ static bool token_is(const char *token, size_t length, const char *word)
 static bool names_variable(const char *previous, size_t previous_length, const char *token,
                            size_t length)
 {
-    if (!identifier_start(token[0]) || length == 0)
+    if (length == 0 || !identifier_start(token[0]))
         return false;
     return !previous ||
            !(token_is(previous, previous_length, "->") || token_is(previous, previous_length, "."));
@@ -601,7 +601,7 @@ static int reserve(void **items, size_t size, uint32_t count, uint32_t *capacity
     return 0;
 }
 
-/* Adds a lock taken by a call. `name` is the site's (on success). */
+/* Adds a lock taken by a call; the site owns `name` (freed on failure). */
 static int add_site(analysis *analysis, const ll_lock *lock, char *name, ll_index decider)
 {
     if (reserve((void **)&analysis->sites, sizeof *analysis->sites, analysis->site_count,
@@ -755,7 +755,7 @@ static int plan_calls(analysis *analysis)
     return 0;
 }
 
-/* ---- States ---- */
+/* ---- States ------------------------------------------------------------------------ */
 
 static bool bit(const uint64_t *set, uint32_t index)
 {
