@@ -86,6 +86,34 @@ static bool mentions(const char *name, const char *variable)
     return false;
 }
 
+/* The closing quote of the literal opening at `at`, or its end. */
+static const char *skip_literal(const char *at)
+{
+    char quote = *at++;
+    while (*at && *at != quote)
+        at += at[0] == '\\' && at[1] ? 2 : 1;
+    return *at ? at : at - 1;
+}
+
+/* A copy of [first, last) without the spaces around it; NULL when empty
+ * or out of memory. */
+static char *trimmed_copy(const char *first, const char *last)
+{
+    while (first < last && *first == ' ')
+        first++;
+    while (last > first && last[-1] == ' ')
+        last--;
+    if (first == last)
+        return NULL;
+    size_t length = (size_t)(last - first);
+    char *copy = malloc(length + 1);
+    if (copy) {
+        memcpy(copy, first, length);
+        copy[length] = '\0';
+    }
+    return copy;
+}
+
 /* The tokens of argument `position` (from 1) of a call, split off its
  * text ("pthread_mutex_lock ( & c -> lock )" gives "& c -> lock"): a
  * malloc'd string, or NULL when the text does not split into as many
@@ -96,51 +124,31 @@ static char *argument_tokens(const ll_call *call, uint32_t position)
     const char *open = call->text ? strchr(call->text, '(') : NULL;
     if (!open || position == 0 || position > call->argument_count)
         return NULL;
-    const char *start = open + 1;
-    const char *found = NULL;
-    size_t found_length = 0;
+    const char *start = open + 1; /* of the argument being read */
+    const char *first = NULL;     /* of the one wanted */
+    const char *last = NULL;
     uint32_t count = 0;
     int depth = 0;
-    char quote = 0;
-    const char *at = open;
-    for (; *at; at++) {
-        if (quote) {
-            if (*at == '\\' && at[1])
-                at++;
-            else if (*at == quote)
-                quote = 0;
-            continue;
-        }
-        if (depth == 1 && (*at == ',' || *at == ')')) {
-            const char *first = start;
-            const char *last = at;
-            while (first < last && *first == ' ')
-                first++;
-            while (last > first && last[-1] == ' ')
-                last--;
-            if (first < last || *at == ',' || count > 0)
-                count++;
-            if (count == position && !found) {
-                found = first;
-                found_length = (size_t)(last - first);
-            }
-            start = at + 1;
-        }
-        if (*at == '"' || *at == '\'')
-            quote = *at;
-        else if (*at == '(' || *at == '[' || *at == '{')
+    for (const char *at = open; *at && (depth > 0 || at == open); at++) {
+        if (*at == '"' || *at == '\'') {
+            at = skip_literal(at);
+        } else if (*at == '(' || *at == '[' || *at == '{') {
             depth++;
-        else if ((*at == ')' || *at == ']' || *at == '}') && --depth == 0)
-            break;
+        } else if (*at == ')' || *at == ']' || *at == '}') {
+            depth--;
+        }
+        bool ends = (*at == ',' && depth == 1) || (*at == ')' && depth == 0);
+        if (!ends)
+            continue;
+        if (++count == position) {
+            first = start;
+            last = at;
+        }
+        start = at + 1;
     }
-    if (depth != 0 || count != call->argument_count || !found || found_length == 0)
+    if (depth != 0 || count != call->argument_count || !first)
         return NULL;
-    char *tokens = malloc(found_length + 1);
-    if (tokens) {
-        memcpy(tokens, found, found_length);
-        tokens[found_length] = '\0';
-    }
-    return tokens;
+    return trimmed_copy(first, last);
 }
 
 /* Drops a leading "& " in place: a lock is named by what it is, and
@@ -178,7 +186,7 @@ static void text_append(text *text, const char *data, size_t length)
 {
     if (text->failed)
         return;
-    if (text->length + length + 2 > text->capacity) {
+    if (!text->data || text->length + length + 2 > text->capacity) {
         size_t capacity = (text->length + length + 2) * 2;
         char *grown = realloc(text->data, capacity);
         if (!grown) {
@@ -299,19 +307,13 @@ struct summary {
     uint32_t release_count;
 };
 
-/* The calls of the program, resolved once: the edges of function `id`,
- * from edge_first[id] to edge_first[id + 1], are the functions its calls
- * reach, in call order (a call through a function pointer may reach
- * several: ll_program_callees). */
+/* The suspensions of the program (suspend.h), which also resolved its
+ * calls, and a summary per function. */
 struct ll_locks {
     const ll_program *program;
     ll_packs *packs;
     uint32_t function_count;
-    uint32_t *edge_first;      /* by id, and one past the last */
-    ll_index *edge_call;       /* by edge: the call */
-    uint32_t *edge_callee;     /* by edge: the function it reaches */
-    uint32_t *distance;        /* by id: calls down to a suspension point */
-    ll_index *suspension;      /* by id */
+    ll_suspend *suspend;
     struct summary *summaries; /* by id */
 };
 
@@ -340,111 +342,30 @@ static const ll_function_rule *call_rule(ll_packs *packs, const ll_call *call)
     return ll_packs_lookup(packs, call->callee_name);
 }
 
-static int link_edges(ll_locks *locks)
-{
-    const ll_program *program = locks->program;
-    uint32_t n = locks->function_count;
-    size_t total = 0;
-    locks->edge_first = malloc(((size_t)n + 1) * sizeof *locks->edge_first);
-    if (!locks->edge_first)
-        return -1;
-    for (uint32_t id = 0; id < n; id++) {
-        const ll_function *function = ll_program_function(program, id, NULL);
-        locks->edge_first[id] = (uint32_t)total;
-        for (ll_index c = 0; c < function->call_count; c++)
-            total += ll_program_callees(program, id, c, NULL, 0);
-        if (total >= LL_NONE)
-            return -1;
-    }
-    locks->edge_first[n] = (uint32_t)total;
-    locks->edge_call = malloc((total + 1) * sizeof *locks->edge_call);
-    locks->edge_callee = malloc((total + 1) * sizeof *locks->edge_callee);
-    if (!locks->edge_call || !locks->edge_callee)
-        return -1;
-    size_t at = 0;
-    for (uint32_t id = 0; id < n; id++) {
-        const ll_function *function = ll_program_function(program, id, NULL);
-        for (ll_index c = 0; c < function->call_count; c++) {
-            uint32_t count =
-                ll_program_callees(program, id, c, locks->edge_callee + at, (uint32_t)(total - at));
-            for (uint32_t k = 0; k < count; k++)
-                locks->edge_call[at + k] = c;
-            at += count;
-        }
-    }
-    return 0;
-}
-
-/* The edges of call `call` of function `id`: [*first, *end). */
-static void call_edges(const ll_locks *locks, uint32_t id, ll_index call, uint32_t *first,
-                       uint32_t *end)
-{
-    uint32_t low = locks->edge_first[id];
-    uint32_t high = locks->edge_first[id + 1];
-    while (low < high) { /* the first edge of a call >= `call` */
-        uint32_t middle = low + (high - low) / 2;
-        if (locks->edge_call[middle] < call)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    *first = low;
-    while (low < locks->edge_first[id + 1] && locks->edge_call[low] == call)
-        low++;
-    *end = low;
-}
-
-/* Whether a call into `callee` carries what it does up to its caller:
- * not into a function annotated to run off the loop, or to block (the
- * call is blocking-call's business and its body is not followed). */
-static bool carries(const ll_locks *locks, uint32_t callee)
-{
-    uint32_t annotations = ll_program_annotations(locks->program, callee);
-    return !(annotations & (LL_ANNOTATION_THREAD | LL_ANNOTATION_BLOCKING));
-}
-
 /* Whether a call of user function `callee` can suspend the caller. */
 static bool callee_suspends(const ll_locks *locks, uint32_t callee)
 {
-    return locks->suspension[callee] != LL_NONE && carries(locks, callee);
+    return ll_suspend_function_suspends(locks->suspend, callee);
 }
 
 uint32_t ll_locks_suspending_callee(const ll_locks *locks, uint32_t id, ll_index call)
 {
-    if (id >= locks->function_count)
-        return LL_NONE;
-    uint32_t first;
-    uint32_t end;
-    uint32_t nearest = LL_NONE;
-    call_edges(locks, id, call, &first, &end);
-    for (uint32_t e = first; e < end; e++) {
-        uint32_t callee = locks->edge_callee[e];
-        if (callee_suspends(locks, callee) &&
-            (nearest == LL_NONE || locks->distance[callee] < locks->distance[nearest]))
-            nearest = callee;
-    }
-    return nearest;
+    return ll_suspend_callee(locks->suspend, id, call);
 }
 
 bool ll_locks_call_suspends(const ll_locks *locks, uint32_t id, ll_index call)
 {
-    const ll_function *function = ll_program_function(locks->program, id, NULL);
-    if (!function || call >= function->call_count)
-        return false;
-    const ll_function_rule *rule = call_rule(locks->packs, &function->calls[call]);
-    if (rule)
-        return rule->suspend != NULL;
-    return ll_locks_suspending_callee(locks, id, call) != LL_NONE;
+    return ll_suspend_call_suspends(locks->suspend, id, call);
 }
 
 ll_index ll_locks_suspension(const ll_locks *locks, uint32_t id)
 {
-    return id < locks->function_count ? locks->suspension[id] : LL_NONE;
+    return ll_suspend_first_call(locks->suspend, id);
 }
 
 bool ll_locks_may_suspend(const ll_locks *locks, uint32_t id)
 {
-    return ll_locks_suspension(locks, id) != LL_NONE;
+    return ll_suspend_may_suspend(locks->suspend, id);
 }
 
 const ll_lock *ll_locks_returned(const ll_locks *locks, uint32_t id, uint32_t *count)
@@ -455,99 +376,6 @@ const ll_lock *ll_locks_returned(const ll_locks *locks, uint32_t id, uint32_t *c
     }
     *count = locks->summaries[id].returned_count;
     return locks->summaries[id].returned;
-}
-
-/* ---- May suspend ------------------------------------------------------------------- */
-
-/* The callers of each function along the edges that carry a suspension
- * (with repeats), as one array indexed by `first` (function_count + 1
- * offsets). 0, or -1 when out of memory. */
-static int reverse_edges(const ll_locks *locks, uint32_t **first, uint32_t **callers)
-{
-    uint32_t n = locks->function_count;
-    *first = calloc((size_t)n + 2, sizeof **first);
-    if (!*first)
-        return -1;
-    for (uint32_t e = 0; e < locks->edge_first[n]; e++)
-        if (carries(locks, locks->edge_callee[e]))
-            (*first)[locks->edge_callee[e] + 2]++;
-    for (uint32_t id = 0; id < n; id++)
-        (*first)[id + 2] += (*first)[id + 1];
-    *callers = malloc(((size_t)(*first)[n + 1] + 1) * sizeof **callers);
-    if (!*callers)
-        return -1;
-    /* (*first)[callee + 1] is the write position of callee's callers;
-       once every caller is placed it is their end, as wanted. */
-    for (uint32_t id = 0; id < n; id++)
-        for (uint32_t e = locks->edge_first[id]; e < locks->edge_first[id + 1]; e++)
-            if (carries(locks, locks->edge_callee[e]))
-                (*callers)[(*first)[locks->edge_callee[e] + 1]++] = id;
-    return 0;
-}
-
-/* The first call of `id` into a function at `distance`; LL_NONE. */
-static ll_index first_call_at(const ll_locks *locks, uint32_t id, uint32_t distance)
-{
-    for (uint32_t e = locks->edge_first[id]; e < locks->edge_first[id + 1]; e++) {
-        uint32_t callee = locks->edge_callee[e];
-        if (carries(locks, callee) && locks->distance[callee] == distance)
-            return locks->edge_call[e];
-    }
-    return LL_NONE;
-}
-
-static int find_suspensions(ll_locks *locks)
-{
-    uint32_t n = locks->function_count;
-    uint32_t *first = NULL;
-    uint32_t *callers = NULL;
-    uint32_t *distance = locks->distance;
-    uint32_t *layer = malloc(((size_t)n + 1) * sizeof *layer); /* this one, then the next */
-    int result = -1;
-    if (!layer || reverse_edges(locks, &first, &callers) < 0)
-        goto done;
-    uint32_t count = 0;
-    for (uint32_t id = 0; id < n; id++) {
-        const ll_function *function = ll_program_function(locks->program, id, NULL);
-        distance[id] = LL_NONE;
-        locks->suspension[id] = LL_NONE;
-        for (ll_index c = 0; c < function->call_count; c++) {
-            const ll_function_rule *rule = call_rule(locks->packs, &function->calls[c]);
-            if (rule && rule->suspend) {
-                locks->suspension[id] = c;
-                distance[id] = 0;
-                layer[count++] = id;
-                break;
-            }
-        }
-    }
-    /* Layer by layer: `layer[0..count)` is at distance `d`; the callers
-       not seen yet are appended after it, then become the layer. Each
-       function's first call into the layer below is looked for in its own
-       calls, so the order they were found in does not matter. */
-    for (uint32_t d = 0; count > 0; d++) {
-        uint32_t next = count;
-        for (uint32_t i = 0; i < count; i++)
-            for (uint32_t e = first[layer[i]]; e < first[layer[i] + 1]; e++) {
-                uint32_t caller = callers[e];
-                if (distance[caller] == LL_NONE) {
-                    distance[caller] = LL_NONE - 1; /* queued */
-                    layer[next++] = caller;
-                }
-            }
-        for (uint32_t i = count; i < next; i++)
-            locks->suspension[layer[i]] = first_call_at(locks, layer[i], d);
-        for (uint32_t i = count; i < next; i++)
-            distance[layer[i]] = d + 1;
-        memmove(layer, layer + count, (next - count) * sizeof *layer);
-        count = next - count;
-    }
-    result = 0;
-done:
-    free(first);
-    free(callers);
-    free(layer);
-    return result;
 }
 
 /* ---- The dataflow ------------------------------------------------------------------ */

@@ -83,21 +83,21 @@ static int lock_notes(const ll_locks *locks, const ll_program *program, const ll
 
 /* "'ship' calls 'append' here", saying which pointer the call goes
  * through when it is not direct (as the chains of the link do). */
-static int call_note(const ll_program *program, uint32_t caller, ll_index index, uint32_t callee,
+static int call_note(const ll_program *program, uint32_t from, ll_index index, uint32_t to,
                      ll_finding *finding)
 {
     const ll_unit *unit;
-    const ll_function *function = ll_program_function(program, caller, &unit);
-    const ll_function *called = ll_program_function(program, callee, NULL);
+    const ll_function *function = ll_program_function(program, from, &unit);
+    const ll_function *called = ll_program_function(program, to, NULL);
     const ll_call *call = &function->calls[index];
-    const char *from = function_name(function);
-    const char *to = function_name(called);
+    const char *caller = function_name(function);
+    const char *callee = function_name(called);
     const char *pointer = call->callee_name ? call->callee_name : "";
     switch (call->callee_kind) {
     case LL_CALLEE_FIELD:
         return ll_check_note(finding, unit, call->location,
-                             "'%s' calls '%s' through field '%s' of '%s' here", from, to, pointer,
-                             call->callee_type ? call->callee_type : "");
+                             "'%s' calls '%s' through field '%s' of '%s' here", caller, callee,
+                             pointer, call->callee_type ? call->callee_type : "");
     case LL_CALLEE_VARIABLE:
         pointer = call->callee_variable < function->variable_count
                       ? function->variables[call->callee_variable].name
@@ -105,12 +105,12 @@ static int call_note(const ll_program *program, uint32_t caller, ll_index index,
         /* fall through */
     case LL_CALLEE_GLOBAL:
         return ll_check_note(finding, unit, call->location, "'%s' calls '%s' through '%s' here",
-                             from, to, pointer);
+                             caller, callee, pointer);
     case LL_CALLEE_DIRECT:
     case LL_CALLEE_OTHER:
         break;
     }
-    return ll_check_note(finding, unit, call->location, "'%s' calls '%s' here", from, to);
+    return ll_check_note(finding, unit, call->location, "'%s' calls '%s' here", caller, callee);
 }
 
 /* The calls from call `call` of function `id` down to a suspension point
