@@ -1,12 +1,7 @@
 /*
- * locks.c - "may suspend", lock summaries and the held-locks dataflow
- * (locks.h).
- *
- * May suspend: the functions that call a suspension point of the packs
- * are at distance 0; a backwards breadth-first search over the resolved
- * calls gives every other function its distance, one layer at a time,
- * and its first call (in source order) into the layer below: the start
- * of a shortest chain, whatever order the functions were found in.
+ * locks.c - lock summaries and the held-locks dataflow (locks.h). Which
+ * functions may suspend, and the program's calls resolved once, come
+ * from suspend.h.
  *
  * The dataflow: every call is planned once - the releases it performs,
  * whether it suspends, the locks it takes (its "sites") - from the packs,
@@ -24,6 +19,7 @@
  * and what it releases of its caller's.
  */
 #include "locks.h"
+#include "suspend.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -539,14 +535,13 @@ static int plan_summary(analysis *analysis, ll_index index, uint32_t callee)
 /* A call of user functions (several through a function pointer): what
  * their summaries say, in this function's terms - any of them may be the
  * one called. */
-static int plan_callees(analysis *analysis, ll_index index, uint32_t first, uint32_t end,
-                        struct plan *plan)
+static int plan_callees(analysis *analysis, ll_index index, struct plan *plan)
 {
-    const ll_locks *locks = analysis->locks;
-    for (uint32_t e = first; e < end; e++) {
-        uint32_t callee = locks->edge_callee[e];
-        plan->suspends |= callee_suspends(locks, callee);
-        if (plan_summary(analysis, index, callee) < 0)
+    const uint32_t *callees;
+    uint32_t count = ll_suspend_callees(analysis->locks->suspend, analysis->id, index, &callees);
+    for (uint32_t k = 0; k < count; k++) {
+        plan->suspends |= callee_suspends(analysis->locks, callees[k]);
+        if (plan_summary(analysis, index, callees[k]) < 0)
             return -1;
     }
     return 0;
@@ -564,17 +559,11 @@ static int plan_calls(analysis *analysis)
             if (operation->kind == LL_OPERATION_CALL && operation->call < function->call_count)
                 analysis->targets[operation->call] = operation->target;
         }
-    uint32_t edge = locks->edge_first[analysis->id];
-    uint32_t last = locks->edge_first[analysis->id + 1];
     for (ll_index c = 0; c < function->call_count; c++) {
         struct plan *plan = &analysis->plans[c];
         *plan = (struct plan){analysis->site_count, 0, analysis->release_count, 0, false};
-        uint32_t first = edge;
-        while (edge < last && locks->edge_call[edge] == c)
-            edge++;
         const ll_function_rule *rule = call_rule(locks->packs, &function->calls[c]);
-        int planned = rule ? plan_rule(analysis, c, rule, plan)
-                           : plan_callees(analysis, c, first, edge, plan);
+        int planned = rule ? plan_rule(analysis, c, rule, plan) : plan_callees(analysis, c, plan);
         if (planned < 0)
             return -1;
         plan->site_count = analysis->site_count - plan->first_site;
@@ -993,6 +982,20 @@ static int summarize(ll_locks *locks, uint32_t id, analysis *analysis)
     return 0;
 }
 
+/* The next function that call `*call` of function `id` reaches, from its
+ * `*next`-th callee on (both advance); LL_NONE after the last call. */
+static uint32_t next_callee(const ll_locks *locks, uint32_t id, ll_index *call, uint32_t *next)
+{
+    const ll_function *function = ll_program_function(locks->program, id, NULL);
+    for (; *call < function->call_count; (*call)++, *next = 0) {
+        const uint32_t *callees;
+        uint32_t count = ll_suspend_callees(locks->suspend, id, *call, &callees);
+        if (*next < count)
+            return callees[(*next)++];
+    }
+    return LL_NONE;
+}
+
 /* Summaries in depth-first post-order over the resolved calls: callees
  * before their callers (a call back into a function still on the stack
  * sees its empty summary). */
@@ -1001,7 +1004,8 @@ static int summarize_all(ll_locks *locks)
     uint32_t n = locks->function_count;
     struct frame {
         uint32_t id;
-        uint32_t next_edge;
+        ll_index call; /* the call being followed */
+        uint32_t next; /* ... and its next callee */
     } *stack = malloc(((size_t)n + 1) * sizeof *stack);
     unsigned char *seen = calloc((size_t)n + 1, 1);
     int result = -1;
@@ -1011,15 +1015,15 @@ static int summarize_all(ll_locks *locks)
         if (seen[root])
             continue;
         uint32_t depth = 0;
-        stack[depth++] = (struct frame){root, locks->edge_first[root]};
+        stack[depth++] = (struct frame){root, 0, 0};
         seen[root] = 1;
         while (depth) {
             struct frame *top = &stack[depth - 1];
-            if (top->next_edge < locks->edge_first[top->id + 1]) {
-                uint32_t callee = locks->edge_callee[top->next_edge++];
+            uint32_t callee = next_callee(locks, top->id, &top->call, &top->next);
+            if (callee != LL_NONE) {
                 if (!seen[callee]) {
                     seen[callee] = 1;
-                    stack[depth++] = (struct frame){callee, locks->edge_first[callee]};
+                    stack[depth++] = (struct frame){callee, 0, 0};
                 }
                 continue;
             }
@@ -1048,12 +1052,9 @@ ll_locks *ll_locks_new(const ll_program *program, ll_packs *packs)
     locks->program = program;
     locks->packs = packs;
     locks->function_count = ll_program_function_count(program);
-    size_t n = (size_t)locks->function_count + 1;
-    locks->distance = malloc(n * sizeof *locks->distance);
-    locks->suspension = malloc(n * sizeof *locks->suspension);
-    locks->summaries = calloc(n, sizeof *locks->summaries);
-    if (!locks->distance || !locks->suspension || !locks->summaries || link_edges(locks) < 0 ||
-        find_suspensions(locks) < 0 || summarize_all(locks) < 0) {
+    locks->summaries = calloc((size_t)locks->function_count + 1, sizeof *locks->summaries);
+    locks->suspend = ll_suspend_new(program, packs);
+    if (!locks->summaries || !locks->suspend || summarize_all(locks) < 0) {
         ll_locks_free(locks);
         return NULL;
     }
@@ -1067,10 +1068,6 @@ void ll_locks_free(ll_locks *locks)
     for (uint32_t id = 0; locks->summaries && id < locks->function_count; id++)
         summary_clear(&locks->summaries[id]);
     free(locks->summaries);
-    free(locks->suspension);
-    free(locks->distance);
-    free(locks->edge_first);
-    free(locks->edge_call);
-    free(locks->edge_callee);
+    ll_suspend_free(locks->suspend);
     free(locks);
 }

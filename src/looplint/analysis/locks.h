@@ -9,11 +9,10 @@
  * pieces, all computed from the packs (what a callee means) and the
  * linked program (who calls whom):
  *
- *  - "may suspend", per function: it calls a suspension point of the
- *    packs, or a user function that may suspend - directly or through a
- *    function pointer the link resolved (a breadth-first search backwards
- *    over the call graph, so that each function knows the first call of
- *    its shortest chain down to a suspension point);
+ *  - "may suspend", per function (suspend.h, which other checks share):
+ *    it calls a suspension point of the packs, or a user function that
+ *    may suspend - directly or through a function pointer the link
+ *    resolved;
  *  - per function, a summary of what it does to locks its caller can
  *    see: the locks it may return holding (a lock helper, a trylock
  *    wrapper whose result says whether it took it), and the locks it
@@ -82,7 +81,10 @@ typedef struct ll_lock_flow {
 ll_locks *ll_locks_new(const ll_program *program, ll_packs *packs);
 void ll_locks_free(ll_locks *locks);
 
-/* The call of function `id` that begins its shortest chain to a
+/* "May suspend" as suspend.h computes it, for the check's notes (see
+ * ll_suspend_first_call and the functions after it there).
+ *
+ * The call of function `id` that begins its shortest chain to a
  * suspension point (ties: the first such call in source order): a
  * suspension point of the packs, or a call of a user function that may
  * suspend. LL_NONE when the function cannot suspend. */
