@@ -2,12 +2,12 @@
  * forever_loop.c - loops that only cancellation or an error can end
  * (forever_loop.h).
  *
- * A branch is a failure branch when its test reads the result of a
- * forever wait (found in the branch's own block, through copies between
- * variables, or anywhere for a temporary, which is assigned once) and
- * every value the taken side admits is a failure value of that wait. The
- * walk is a depth-first search over the body's blocks with an explicit
- * stack; each block is visited once.
+ * A branch is a failure branch when its test reads the result of a wait
+ * whose failure is an error (found in the branch's own block, through
+ * copies between variables, or anywhere for a temporary, which is
+ * assigned once) and every value the taken side admits is a failure value
+ * of that wait (branch.h). The walk is a depth-first search over the
+ * body's blocks with an explicit stack; each block is visited once.
  */
 #include "forever_loop.h"
 
@@ -16,22 +16,26 @@
 
 #include <stdlib.h>
 
-/* ---- Forever waits ------------------------------------------------------------------- */
+/* ---- Waits whose failure is an error ------------------------------------------------- */
 
-/* The rule of call `c` when it is a wait that can only end in failure:
- * a suspension point without needs-timeout, running no function of its
- * own, with no deadline or the forever one. NULL otherwise. */
-static const ll_function_rule *forever_wait(const ll_function *function, ll_index c,
+/* The rule of call `c` when it is a wait whose failure is an error or a
+ * cancellation: a suspension point running no function of its own that
+ * is either I/O that needs a timeout (its timing out is an error too), or
+ * a wait forever by design given no deadline or the forever one. A wait
+ * forever by design given a deadline fails when there is nothing to wait
+ * for - the loop around it ends by itself (a queue drained until empty).
+ * NULL otherwise. */
+static const ll_function_rule *failing_wait(const ll_function *function, ll_index c,
                                             ll_packs *packs)
 {
     const ll_call *call = &function->calls[c];
     if (call->callee_kind != LL_CALLEE_DIRECT || !call->callee_name)
         return NULL;
     const ll_function_rule *rule = ll_packs_lookup(packs, call->callee_name);
-    if (!rule || !rule->suspend || rule->suspend->needs_timeout || rule->entry_count)
+    if (!rule || !rule->suspend || rule->entry_count)
         return NULL;
     uint32_t deadline = rule->suspend->deadline;
-    if (deadline == 0)
+    if (rule->suspend->needs_timeout || deadline == 0)
         return rule;
     if (deadline > call->argument_count ||
         !ll_deadline_is_forever(function, &call->arguments[deadline - 1], rule->suspend->forever))
@@ -40,14 +44,14 @@ static const ll_function_rule *forever_wait(const ll_function *function, ll_inde
 }
 
 /* Whether leaving `block` by successor `successor` is taken only when a
- * forever wait failed. */
+ * wait failed with an error (or was cancelled). */
 static bool failure_edge(const ll_function *function, const ll_block *block, uint32_t successor,
                          ll_packs *packs)
 {
     ll_index call = ll_branch_tested_call(function, block);
     if (call == LL_NONE)
         return false;
-    const ll_function_rule *rule = forever_wait(function, call, packs);
+    const ll_function_rule *rule = failing_wait(function, call, packs);
     return rule && ll_branch_only_on_failure(block, successor, rule);
 }
 

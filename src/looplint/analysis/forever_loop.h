@@ -3,21 +3,22 @@
  *
  * A long-lived worker (RULES.md, `unhandled-shutdown`) is a task whose
  * loop never ends by itself: `for (;;)`, `while (1)`, or a loop whose only
- * ways out are the failure of a wait that lasts as long as it must -
- * `while (nest_sleep(ms) == 0)`, `while (nest_queue_get(q, &item,
- * NEST_FOREVER) == 0)`, `if (nest_accept(...) < 0) break;`. Such a wait
- * fails only when the task is cancelled or something broke. A read loop
- * that stops at end of file, a loop over a counter, a loop that drains a
- * queue with a deadline already past, or one that stops on a flag all end
- * by themselves.
+ * ways out are failures - `while (nest_sleep(ms) == 0)`,
+ * `while (nest_queue_get(q, &item, NEST_FOREVER) == 0)`,
+ * `if (nest_accept(...) < 0) break;`, `if (nest_write(...) < 0) return -1;`.
+ * A read loop that stops at end of file, a loop over a counter, a loop
+ * that drains a queue with a deadline already past, or one that stops on
+ * a flag or a sentinel item all end by themselves.
  *
- * The waits are the packs' suspension points that are not `needs-timeout`
- * (forever by design: sleep, the next item, the next client...) and do not
- * run a function of their own (a timeout scope's result is its
- * function's), called with no deadline or the forever one. Their failure
- * is what RUNTIME.md says: a negative result, or NULL, for a call that
- * returns a handle (`acquire ... handle=return fail=negative|null`);
- * anything but 0 otherwise (0 / -1 with errno).
+ * Failures are those of the packs' suspension points that run no function
+ * of their own (a timeout scope's result is its function's): I/O that
+ * needs a timeout (its timing out is an error too), and waits forever by
+ * design (sleep, the next item, the next client...) given no deadline or
+ * the forever one - cancellation or an error is then the only way they
+ * fail. A wait forever by design given a deadline fails when there is
+ * nothing to wait for: a normal end. What a failure looks like is
+ * RUNTIME.md's (branch.h): a negative result, or NULL, for a call that
+ * returns a handle; anything but 0 otherwise.
  *
  * The test: walk the loop's body from its header without taking a branch
  * that only such a failure takes; if no way out of the loop (an edge to a
