@@ -107,8 +107,10 @@ static void free_function(ll_function *function)
         free(block->successors);
         ll_value_clear(&block->returned);
     }
-    for (uint32_t i = 0; i < function->loop_count; i++)
+    for (uint32_t i = 0; i < function->loop_count; i++) {
         free(function->loops[i].body_blocks);
+        free(function->loops[i].condition_variables);
+    }
     free(function->variables);
     free(function->calls);
     free(function->blocks);
@@ -319,6 +321,7 @@ ll_loop *ll_function_add_loop(ll_function *function)
         return NULL;
     loop->header = LL_NONE;
     loop->location = no_location();
+    loop->condition_first_call = LL_NONE;
     return loop;
 }
 
@@ -328,6 +331,19 @@ int ll_loop_add_block(ll_loop *loop, ll_index block)
     if (!slot)
         return -1;
     *slot = block;
+    return 0;
+}
+
+int ll_loop_add_condition_variable(ll_loop *loop, ll_index variable)
+{
+    for (uint32_t i = 0; i < loop->condition_variable_count; i++)
+        if (loop->condition_variables[i] == variable)
+            return 0;
+    ll_index *slot =
+        grow((void **)&loop->condition_variables, &loop->condition_variable_count, sizeof *slot);
+    if (!slot)
+        return -1;
+    *slot = variable;
     return 0;
 }
 

@@ -37,7 +37,7 @@ typedef uint32_t ll_index;
 
 /* Bumped whenever the layout or meaning of the facts changes: cached facts
  * of another version are never reused. */
-#define LL_FACTS_VERSION 2
+#define LL_FACTS_VERSION 3
 
 typedef struct ll_location {
     ll_index file;   /* into ll_unit.files; LL_NONE when unknown */
@@ -201,6 +201,18 @@ typedef struct ll_loop {
     ll_index *body_blocks; /* the blocks inside the loop (header included) */
     uint32_t body_block_count;
     bool condition_constant_true; /* for(;;), while(1) */
+    /* What the condition reads, so that a check can tell whether anything
+       the body does can change it, and whether its bound is a constant
+       (RULES.md: busy-loop, unbounded-spawn). Empty without a condition. */
+    ll_index *condition_variables; /* the locals and parameters it names
+                                      (read, or their address taken) */
+    uint32_t condition_variable_count;
+    ll_index condition_first_call; /* its calls are calls[first, first + count)
+                                      (LL_NONE when it has none) */
+    uint32_t condition_call_count;
+    bool condition_reads_memory; /* it reads a global or static variable (not a
+                                    const one), a field, an element, or through
+                                    a pointer */
 } ll_loop;
 
 /* Annotations a function carries (include/looplint.h). */
@@ -295,6 +307,8 @@ ll_operation *ll_block_add_operation(ll_block *block, enum ll_operation_kind kin
 int ll_block_set_successors(ll_block *block, const ll_index *successors, uint32_t count);
 ll_loop *ll_function_add_loop(ll_function *function);
 int ll_loop_add_block(ll_loop *loop, ll_index block);
+/* Adds a variable to the condition's, unless it is there already. */
+int ll_loop_add_condition_variable(ll_loop *loop, ll_index variable);
 
 /* Frees the strings of a value and zeroes it. */
 void ll_value_clear(ll_value *value);

@@ -400,6 +400,67 @@ static int end_loop(ll_body *body, ll_index index, ll_index header, ll_index fir
     return 0;
 }
 
+/* What a condition reads (facts.h, ll_loop): the locals and parameters
+ * it names, and whether it reads memory a local does not hold. What
+ * sizeof and alignof name is not read. */
+typedef struct condition_reads {
+    ll_body *body;
+    ll_loop *loop;
+    bool failed; /* out of memory */
+} condition_reads;
+
+static enum CXChildVisitResult note_read(CXCursor cursor, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    condition_reads *reads = data;
+    switch (clang_getCursorKind(cursor)) {
+    case CXCursor_UnaryExpr:
+        return CXChildVisit_Continue;
+    case CXCursor_MemberRefExpr:
+    case CXCursor_ArraySubscriptExpr:
+        reads->loop->condition_reads_memory = true;
+        break;
+    case CXCursor_UnaryOperator:
+        if (clang_getCursorUnaryOperatorKind(cursor) == CXUnaryOperator_Deref)
+            reads->loop->condition_reads_memory = true;
+        break;
+    case CXCursor_DeclRefExpr: {
+        CXCursor declaration = clang_getCursorReferenced(cursor);
+        ll_index variable = ll_body_variable(reads->body, declaration);
+        if (variable != LL_NONE) {
+            if (ll_loop_add_condition_variable(reads->loop, variable) != 0) {
+                reads->failed = true;
+                return CXChildVisit_Break;
+            }
+        } else if (ll_body_is_kind(declaration, CXCursor_VarDecl) &&
+                   !clang_isConstQualifiedType(clang_getCursorType(declaration))) {
+            reads->loop->condition_reads_memory = true;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return CXChildVisit_Recurse;
+}
+
+/* Fills in what loop `index`'s condition reads; its calls are those made
+ * since call `first_call`. */
+static int describe_condition(ll_body *body, ll_index index, CXCursor condition,
+                              uint32_t first_call)
+{
+    ll_function *function = body->function;
+    ll_loop *loop = &function->loops[index];
+    if (function->call_count > first_call) {
+        loop->condition_first_call = first_call;
+        loop->condition_call_count = function->call_count - first_call;
+    }
+    condition_reads reads = {body, loop, false};
+    if (note_read(condition, clang_getNullCursor(), &reads) == CXChildVisit_Recurse)
+        clang_visitChildren(condition, note_read, &reads);
+    return reads.failed ? ll_body_fail(body) : 0;
+}
+
 static int lower_loop_body(ll_body *body, CXCursor statement, ll_index break_target,
                            ll_index continue_target)
 {
@@ -427,7 +488,9 @@ static int lower_while(ll_body *body, CXCursor statement)
         ll_body_jump(body, header, body->no_location) != 0)
         return -1;
     body->current = header;
-    if (ll_body_lower_condition(body, parts[0], inner, exit, &folded) != 0)
+    uint32_t first_call = body->function->call_count;
+    if (ll_body_lower_condition(body, parts[0], inner, exit, &folded) != 0 ||
+        describe_condition(body, loop, parts[0], first_call) != 0)
         return -1;
     body->current = inner;
     if (lower_loop_body(body, parts[1], exit, header) != 0 ||
@@ -456,7 +519,9 @@ static int lower_do(ll_body *body, CXCursor statement)
         ll_body_jump(body, condition, body->no_location) != 0)
         return -1;
     body->current = condition;
+    uint32_t first_call = body->function->call_count;
     if (ll_body_lower_condition(body, parts[1], inner, exit, &folded) != 0 ||
+        describe_condition(body, loop, parts[1], first_call) != 0 ||
         end_loop(body, loop, condition, inner, folded == LL_BODY_CONDITION_TRUE) != 0)
         return -1;
     body->current = exit;
@@ -589,7 +654,9 @@ static int lower_for(ll_body *body, CXCursor statement)
     enum ll_body_condition folded = LL_BODY_CONDITION_TRUE;
     if (has_condition) {
         body->current = header;
-        if (ll_body_lower_condition(body, parts.condition, inner, exit, &folded) != 0)
+        uint32_t first_call = body->function->call_count;
+        if (ll_body_lower_condition(body, parts.condition, inner, exit, &folded) != 0 ||
+            describe_condition(body, loop, parts.condition, first_call) != 0)
             return -1;
     }
     body->current = inner;

@@ -442,8 +442,16 @@ static void put_loop(writer *out, const ll_loop *loop)
     for (uint32_t i = 0; i < loop->body_block_count; i++)
         put_index(out, loop->body_blocks[i]);
     put_bool(out, loop->condition_constant_true);
+    put_varint(out, loop->condition_variable_count);
+    for (uint32_t i = 0; i < loop->condition_variable_count; i++)
+        put_index(out, loop->condition_variables[i]);
+    put_index(out, loop->condition_first_call);
+    put_varint(out, loop->condition_call_count);
+    put_bool(out, loop->condition_reads_memory);
 }
 
+/* Blocks, variables and calls are read before loops: their indices are
+ * checked against the counts already known. */
 static void read_loop(reader *in, const ll_unit *unit, ll_function *function, uint32_t block_count)
 {
     ll_loop *loop = ll_function_add_loop(function);
@@ -460,6 +468,20 @@ static void read_loop(reader *in, const ll_unit *unit, ll_function *function, ui
             fail_out_of_memory(in);
     }
     loop->condition_constant_true = read_bool(in);
+    uint32_t variable_count = read_count(in);
+    for (uint32_t i = 0; i < variable_count && !in->problem; i++) {
+        ll_index variable = read_index(in, function->variable_count);
+        if (variable != LL_NONE && ll_loop_add_condition_variable(loop, variable) < 0)
+            fail_out_of_memory(in);
+    }
+    loop->condition_first_call = read_index(in, function->call_count);
+    loop->condition_call_count = read_u32(in);
+    if (loop->condition_call_count > function->call_count ||
+        (loop->condition_call_count > 0 &&
+         (loop->condition_first_call == LL_NONE ||
+          loop->condition_call_count > function->call_count - loop->condition_first_call)))
+        fail(in, "condition calls out of range");
+    loop->condition_reads_memory = read_bool(in);
 }
 
 /* ---- Functions ----------------------------------------------------------------------------- */
