@@ -434,7 +434,9 @@ static int borrowed_add(borrowed_list *list, const char *item)
  * program's own files (those under the root, not excluded). */
 static int suppress(ll_analysis *analysis, const ll_analysis_options *options, ll_error *error)
 {
-    borrowed_list known = {0}, active = {0}, files = {0};
+    borrowed_list known = {0};
+    borrowed_list active = {0};
+    borrowed_list files = {0};
     int result = -1;
     for (size_t i = 0; i < ll_analysis_rule_count(); i++) {
         const char *id = ll_analysis_rule_at(i)->id;

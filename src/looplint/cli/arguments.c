@@ -62,6 +62,12 @@ static ll_argument with_value(ll_arguments *arguments, const ll_option_spec *spe
 ll_argument ll_arguments_next(ll_arguments *arguments)
 {
     ll_argument argument = {.kind = LL_ARGUMENT_END};
+    /* `--` ends the options and is itself no argument: skip it. */
+    if (!arguments->operands_only && arguments->next < arguments->count &&
+        strcmp(arguments->values[arguments->next], "--") == 0) {
+        arguments->operands_only = true;
+        arguments->next++;
+    }
     if (arguments->next >= arguments->count)
         return argument;
     const char *word = arguments->values[arguments->next++];
@@ -69,10 +75,6 @@ ll_argument ll_arguments_next(ll_arguments *arguments)
         argument.kind = LL_ARGUMENT_OPERAND;
         argument.value = word;
         return argument;
-    }
-    if (strcmp(word, "--") == 0) {
-        arguments->operands_only = true;
-        return ll_arguments_next(arguments);
     }
     if (word[1] == '-') {
         const char *name = word + 2;

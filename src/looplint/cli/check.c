@@ -193,6 +193,8 @@ static int parse_settings(int argc, char **argv, check_settings *settings)
         case OPTION_HELP:
             fputs(usage, stdout);
             return -1;
+        default: /* specs holds no other option */
+            break;
         }
         if (bad) {
             fprintf(stderr, "looplint check: bad value '%s' for --%s\n", value,
@@ -262,12 +264,18 @@ static char *joined_argv(int argc, char **argv)
     size_t length = 1;
     for (int i = 0; i < argc; i++)
         length += strlen(argv[i]) + 1;
-    char *text = calloc(length, 1);
-    for (int i = 0; text && i < argc; i++) {
+    char *text = malloc(length);
+    if (!text)
+        return NULL;
+    char *end = text;
+    for (int i = 0; i < argc; i++) {
+        size_t size = strlen(argv[i]);
         if (i)
-            strcat(text, " ");
-        strcat(text, argv[i]);
+            *end++ = ' ';
+        memcpy(end, argv[i], size);
+        end += size;
     }
+    *end = '\0';
     return text;
 }
 
@@ -304,7 +312,9 @@ static int run(check_settings *settings, int argc, char **argv)
     ll_store *store = NULL;
     ll_analysis analysis = {0};
     ll_config config = {0};
-    char *database = NULL, *root = NULL, *store_path = NULL;
+    char *database = NULL;
+    char *root = NULL;
+    char *store_path = NULL;
     int64_t run_id = 0;
     int status = LL_EXIT_USAGE;
 

@@ -30,7 +30,8 @@ struct ll_config_exclude {
     pcre2_code *code;
 };
 
-enum { MAX_WORDS = 16 };
+/* Limits that no sensible configuration reaches; past them it is refused. */
+enum { MAX_WORDS = 16, MAX_LINE = 4096 };
 
 typedef struct word {
     char *text;      /* unquoted, unescaped */
@@ -180,6 +181,8 @@ static int split_word(parser *p, const char *line, size_t length, size_t *at, ch
 
 static int split_line(parser *p, const char *line, size_t length)
 {
+    if (length > MAX_LINE)
+        return fail_at(p, MAX_LINE + 1, "line longer than %d bytes", MAX_LINE);
     for (size_t at = 0;;) {
         while (at < length && is_blank(line[at]))
             at++;
@@ -187,16 +190,16 @@ static int split_line(parser *p, const char *line, size_t length)
             return 0;
         if (p->word_count == MAX_WORDS)
             return fail_at(p, (uint32_t)at + 1, "too many words on one line");
-        word *item = &p->words[p->word_count];
-        item->column = (uint32_t)at + 1;
-        item->is_regex = line[at] == '/';
-        if (!(item->text = malloc(length - at + 1)))
-            return out_of_memory(p);
-        p->word_count++;
-        int result = item->is_regex ? split_regex(p, line, length, &at, item->text)
-                                    : split_word(p, line, length, &at, item->text);
+        word item = {.column = (uint32_t)at + 1, .is_regex = line[at] == '/'};
+        /* A word is never longer than its line, which MAX_LINE bounds. */
+        char text[MAX_LINE + 1];
+        int result = item.is_regex ? split_regex(p, line, length, &at, text)
+                                   : split_word(p, line, length, &at, text);
         if (result < 0)
             return -1;
+        if (!(item.text = strdup(text)))
+            return out_of_memory(p);
+        p->words[p->word_count++] = item;
     }
 }
 
@@ -255,7 +258,8 @@ static int parse_severity(parser *p)
 {
     if (want_words(p, 2, "severity ID error|warning|note") < 0)
         return -1;
-    const word *id = &p->words[1], *level = &p->words[2];
+    const word *id = &p->words[1];
+    const word *level = &p->words[2];
     if (!ll_analysis_rule_find(id->text))
         return fail_at(p, id->column, "unknown check '%s' (see `looplint rules`)", id->text);
     enum ll_severity severity;

@@ -47,8 +47,11 @@ static void normalise(char *path)
         if (length == 1 && in[0] == '.') {
             /* skip */
         } else if (length == 2 && in[0] == '.' && in[1] == '.') {
-            while (out > path && *--out != '/')
-                ;
+            /* Back to the slash that starts the last component kept. */
+            while (out > path && out[-1] != '/')
+                out--;
+            if (out > path)
+                out--;
         } else {
             *out++ = '/';
             memmove(out, in, length);

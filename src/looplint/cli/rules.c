@@ -115,6 +115,8 @@ static int parse_settings(int argc, char **argv, rules_settings *settings)
         case OPTION_HELP:
             fputs(usage, stdout);
             return -1;
+        default: /* specs holds no other option */
+            break;
         }
         if (result < 0)
             return LL_EXIT_ANALYSIS;

@@ -216,7 +216,8 @@ static int add_file(fixture *item, char *path)
 
 static bool has_suffix(const char *name, const char *suffix)
 {
-    size_t length = strlen(name), suffix_length = strlen(suffix);
+    size_t length = strlen(name);
+    size_t suffix_length = strlen(suffix);
     return length > suffix_length && strcmp(name + length - suffix_length, suffix) == 0;
 }
 
@@ -234,6 +235,23 @@ static char *read_text(const char *path)
         return strdup("");
     }
     return text;
+}
+
+/* Adds DIRECTORY/NAME to the fixture's sources (.c, .h) or packs
+ * (.rules); other files are not the fixture's. 0, or -1 when out of memory. */
+static int add_entry(fixture *item, const char *directory, const char *name)
+{
+    bool is_source = has_suffix(name, ".c") || has_suffix(name, ".h");
+    if (!is_source && !has_suffix(name, ".rules"))
+        return 0;
+    char *file = NULL;
+    if (asprintf(&file, "%s/%s", directory, name) < 0)
+        return -1;
+    if (is_source)
+        return add_file(item, file);
+    int result = ll_string_list_add(&item->rules, file);
+    free(file);
+    return result;
 }
 
 /* The text of DIRECTORY/NAME, or NULL when there is none. */
@@ -268,31 +286,18 @@ static int fixture_open(fixture *item, const char *path, ll_error *error)
         return ll_error_set(error, "%s: cannot read the directory", path);
     int result = 0;
     for (struct dirent *entry = readdir(directory); entry && result == 0;
-         entry = readdir(directory)) {
-        bool is_source = has_suffix(entry->d_name, ".c") || has_suffix(entry->d_name, ".h");
-        bool is_pack = has_suffix(entry->d_name, ".rules");
-        char *file = NULL;
-        if (!is_source && !is_pack)
-            continue;
-        if (asprintf(&file, "%s/%s", absolute, entry->d_name) < 0)
-            result = -1;
-        else if (is_source)
-            result = add_file(item, file);
-        else
-            result = ll_string_list_add(&item->rules, file);
-        if (is_pack)
-            free(file);
-    }
+         entry = readdir(directory))
+        result = add_entry(item, absolute, entry->d_name);
     closedir(directory);
     if (result < 0)
         return ll_error_set(error, "out of memory");
+    if (!item->count)
+        return ll_error_set(error, "%s: no .c file in the fixture", path);
     qsort(item->files, item->count, sizeof *item->files, compare_strings);
     if (item->rules.count)
         qsort(item->rules.items, item->rules.count, sizeof *item->rules.items, compare_strings);
     item->flags = read_beside(absolute, "flags");
     item->options = read_beside(absolute, "options");
-    if (!item->count)
-        return ll_error_set(error, "%s: no .c file in the fixture", path);
     return 0;
 }
 
@@ -488,6 +493,8 @@ static int read_options(const fixture *item, fixture_settings *own, ll_error *er
         case OPTION_DISABLE:
             added = ll_string_list_add_ids(&own->disabled, argument.value);
             break;
+        default: /* fixture_specs holds no other option */
+            break;
         }
         if (added < 0) {
             ll_error_set(error, "out of memory");
@@ -611,6 +618,8 @@ static int parse_settings(int argc, char **argv, verify_settings *settings,
             case OPTION_HELP:
                 fputs(usage, stdout);
                 return -1;
+            default: /* specs holds no other option */
+                break;
             }
         }
         if (added < 0)

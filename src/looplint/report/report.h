@@ -30,8 +30,8 @@ int ll_format_parse(const char *name, enum ll_format *format);
 
 typedef struct ll_report_options {
     enum ll_format format;
-    bool color; /* ANSI colours (text only) */
-    const char *root; /* project root: paths are printed relative to it */
+    bool color;           /* ANSI colours (text only) */
+    const char *root;     /* project root: paths are printed relative to it */
     bool show_suppressed; /* print suppressed findings too */
 } ll_report_options;
 
@@ -54,8 +54,8 @@ void ll_fingerprints_compute(ll_findings *findings, const char *root);
  *   looplint: ignore[id, ...] reason         its own line; and the next line
  *                                           when the comment stands alone
  *   looplint: ignore-file[id, ...] reason    the whole file
- *   NOLINT, NOLINT(looplint-id, looplint-*)  clang-tidy's forms: this line,
- *   NOLINTNEXTLINE(...), NOLINTBEGIN/END     the next line, a region
+ *   clang-tidy's comments, for checks         this line; its NEXTLINE form:
+ *   named looplint-ID (globs: looplint-*)    the next line; BEGIN..END: a region
  * A suppressed finding is kept, marked, with the comment's reason. An
  * ignore comment that suppresses nothing, names an unknown check or
  * cannot be read becomes a finding of `unused-suppression` (severity
@@ -65,29 +65,29 @@ void ll_fingerprints_compute(ll_findings *findings, const char *root);
 #define LL_UNUSED_SUPPRESSION "unused-suppression"
 
 enum ll_suppression_kind {
-    LL_SUPPRESSION_IGNORE, /* an ignore comment: these lines */
+    LL_SUPPRESSION_IGNORE,      /* an ignore comment: these lines */
     LL_SUPPRESSION_IGNORE_FILE, /* an ignore-file comment: the whole file */
-    LL_SUPPRESSION_NOLINT, /* NOLINT, NOLINTNEXTLINE, a NOLINTBEGIN..END region */
-    LL_SUPPRESSION_MALFORMED, /* looks like one of the above but is not: reported */
+    LL_SUPPRESSION_NOLINT,      /* clang-tidy's comment: a line, the next line, a region */
+    LL_SUPPRESSION_MALFORMED,   /* looks like one of the above but is not: reported */
 };
 
 typedef struct ll_suppression {
     enum ll_suppression_kind kind;
-    uint32_t line, column; /* where the comment (for NOLINT: the word) starts */
+    uint32_t line, column;          /* where the comment (for NOLINT: the word) starts */
     uint32_t first_line, last_line; /* the lines it covers (the whole file: 1..UINT32_MAX) */
     /* IGNORE*: check ids. NOLINT: clang-tidy globs over "looplint-ID"
        ("looplint-*"); none means every check, as a bare NOLINT does. */
     char **ids;
     uint32_t id_count;
-    bool *used; /* per id: it suppressed a finding */
-    char *reason; /* the text after the comment's directive; NULL when none */
+    bool *used;    /* per id: it suppressed a finding */
+    char *reason;  /* the text after the comment's directive; NULL when none */
     char *problem; /* MALFORMED: what is wrong with it */
 } ll_suppression;
 
 typedef struct ll_suppressions {
     ll_suppression *items; /* in the order of the file */
     size_t count;
-    /* NOLINTBEGIN comments not yet closed, while parsing (indexes into items). */
+    /* Regions begun and not yet ended, while parsing (indexes into items). */
     size_t *open_regions;
     size_t open_count;
 } ll_suppressions;
@@ -113,9 +113,9 @@ typedef struct ll_suppress_options {
        that an unused one is reported where nothing was found; NULL-terminated,
        may be NULL. */
     const char *const *files;
-    const char *const *known; /* every id a finding can carry */
+    const char *const *known;  /* every id a finding can carry */
     const char *const *active; /* the ids that ran: ignoring another is not unused */
-    bool report_unused; /* add unused-suppression findings */
+    bool report_unused;        /* add unused-suppression findings */
 } ll_suppress_options;
 
 /* Reads each file once and marks the findings its comments suppress (with

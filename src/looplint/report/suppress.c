@@ -5,14 +5,14 @@
  *
  * Files are read through the report's source cache, once each whatever
  * the number of findings in them, and split into lines there; only a line
- * that holds "looplint:" or "NOLINT" is given to a pattern, so scanning a
- * file costs little more than reading it. The files are those holding
+ * that holds "looplint:" or clang-tidy's word is given to a pattern, so
+ * scanning a file costs little more than reading it. The files are those holding
  * findings and those the caller names (the program's own sources), sorted,
  * so that a finding finds its file by binary search.
  *
  * What a comment covers is decided when it is parsed: its own line; the
  * next line too when an ignore comment stands alone on its line (the
- * "line above" form) or for NOLINTNEXTLINE; a NOLINTBEGIN..NOLINTEND
+ * "line above" form) or for clang-tidy's NEXTLINE form; a BEGIN..END
  * region; the whole file for ignore-file. A finding covered by several
  * comments marks them all used, so none of them is reported as unused.
  *
@@ -30,6 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* clang-tidy reads its comments' word anywhere in a line, strings included:
+ * spelt whole in this file's code, it would be taken for one of them. */
+#define NOLINT_WORD                                                                                \
+    "NO"                                                                                           \
+    "LINT"
+
 /* Groups: 1 the comment's opener, 2 the directive, 3 the ids (unset when
  * the brackets are missing), 4 the rest of the line. */
 static const char ignore_pattern[] =
@@ -37,7 +43,8 @@ static const char ignore_pattern[] =
 
 /* Groups: 1 NEXTLINE, BEGIN or END, 2 the parenthesised globs, 3 inside
  * them, 4 the rest of the line. */
-static const char nolint_pattern[] = "\\bNOLINT(NEXTLINE|BEGIN|END)?\\b(\\(([^)]*)\\))?(.*)";
+static const char nolint_pattern[] =
+    "\\b" NOLINT_WORD "(NEXTLINE|BEGIN|END)?\\b(\\(([^)]*)\\))?(.*)";
 
 /* Both patterns have four groups: the match and them, in one match data. */
 enum { MATCH_PAIRS = 5 };
@@ -56,8 +63,7 @@ static pcre2_code *compile(const char *pattern, ll_error *error)
     if (!regex) {
         PCRE2_UCHAR message[256];
         pcre2_get_error_message(code, message, sizeof message);
-        ll_error_set(error, "suppression pattern, offset %zu: %s", (size_t)offset,
-                     (const char *)message);
+        ll_error_set(error, "suppression pattern, offset %zu: %s", offset, (const char *)message);
         return NULL;
     }
     (void)pcre2_jit_compile(regex, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
@@ -145,7 +151,8 @@ static int split_ids(ll_suppression *suppression, const char *text, size_t lengt
     for (const char *start = text; start <= end;) {
         const char *comma = memchr(start, ',', (size_t)(end - start));
         const char *stop = comma ? comma : end;
-        const char *first = start, *last = stop;
+        const char *first = start;
+        const char *last = stop;
         while (first < last && is_blank(*first))
             first++;
         while (last > first && is_blank(last[-1]))
@@ -189,12 +196,12 @@ static int set_reason(ll_suppression *suppression, const char *text, size_t leng
     return (suppression->reason = strndup(text, (size_t)(end - text))) ? 0 : -1;
 }
 
-static size_t group_length(const PCRE2_SIZE *vector, int group)
+static size_t group_length(const PCRE2_SIZE *vector, size_t group)
 {
     return vector[2 * group + 1] - vector[2 * group];
 }
 
-static bool group_set(const PCRE2_SIZE *vector, int group)
+static bool group_set(const PCRE2_SIZE *vector, size_t group)
 {
     return vector[2 * group] != PCRE2_UNSET;
 }
@@ -217,8 +224,12 @@ static int add_ignore(ll_suppressions *out, const char *line, const PCRE2_SIZE *
     bool alone = true;
     for (size_t i = 0; i < start && alone; i++)
         alone = is_blank(line[i]);
-    suppression->first_line = whole_file ? 1 : number;
-    suppression->last_line = whole_file ? UINT32_MAX : alone ? number + 1 : number;
+    suppression->first_line = number;
+    suppression->last_line = alone ? number + 1 : number;
+    if (whole_file) {
+        suppression->first_line = 1;
+        suppression->last_line = UINT32_MAX;
+    }
     if (split_ids(suppression, line + vector[6], group_length(vector, 3)) < 0)
         return -1;
     return set_reason(suppression, line + vector[8], group_length(vector, 4));
@@ -235,8 +246,8 @@ static bool same_ids(const ll_suppression *a, const ll_suppression *b)
     return true;
 }
 
-/* NOLINTEND closes the latest open NOLINTBEGIN naming the same checks, as
- * clang-tidy pairs them; the END itself leaves no suppression behind. */
+/* An END closes the latest open BEGIN naming the same checks, as clang-tidy
+ * pairs them; the END itself leaves no suppression behind. */
 static int close_region(ll_suppressions *out, uint32_t number)
 {
     ll_suppression *end = &out->items[out->count - 1];
@@ -252,7 +263,7 @@ static int close_region(ll_suppressions *out, uint32_t number)
         out->count--;
         return 0;
     }
-    return malformed(end, "NOLINTEND without a NOLINTBEGIN for the same checks");
+    return malformed(end, NOLINT_WORD "END without a " NOLINT_WORD "BEGIN for the same checks");
 }
 
 static int open_region(ll_suppressions *out)
@@ -265,12 +276,13 @@ static int open_region(ll_suppressions *out)
     return 0;
 }
 
-/* NOLINT, NOLINTNEXTLINE, NOLINTBEGIN or NOLINTEND found on a line. */
+/* One of clang-tidy's comments found on a line: a plain one, or its
+ * NEXTLINE, BEGIN or END form. */
 static int add_nolint(ll_suppressions *out, const char *line, const PCRE2_SIZE *vector,
                       uint32_t number)
 {
     const char *variant = group_set(vector, 1) ? line + vector[2] : "";
-    /* `NOLINT()` names no check: it suppresses nothing, as in clang-tidy. */
+    /* Empty parentheses name no check: nothing is suppressed, as in clang-tidy. */
     if (group_set(vector, 2) && group_length(vector, 3) == 0)
         return 0;
     ll_suppression *suppression = push(out, LL_SUPPRESSION_NOLINT, number, (uint32_t)vector[0] + 1);
@@ -284,9 +296,9 @@ static int add_nolint(ll_suppressions *out, const char *line, const PCRE2_SIZE *
         return -1;
     if (suppression->kind == LL_SUPPRESSION_MALFORMED)
         return 0;
-    /* The reason stops where another NOLINT on the line starts. */
+    /* The reason stops where another such comment on the line starts. */
     const char *rest = line + vector[8];
-    const char *next = memmem(rest, group_length(vector, 4), "NOLINT", 6);
+    const char *next = memmem(rest, group_length(vector, 4), NOLINT_WORD, 6);
     if (set_reason(suppression, rest, next ? (size_t)(next - rest) : group_length(vector, 4)) < 0)
         return -1;
     if (strncmp(variant, "BEGIN", 5) == 0) {
@@ -307,9 +319,10 @@ static int parse_line(const ll_suppression_parser *parser, pcre2_match_data *mat
         pcre2_match(parser->ignore, (PCRE2_SPTR)line, length, 0, 0, match, NULL) > 0 &&
         add_ignore(out, line, vector, number) < 0)
         return -1;
-    /* Several NOLINTs may share a line (a BEGIN and its END, say): each
+    /* Several of clang-tidy's comments may share a line (a BEGIN and its END): each
        match resumes after the previous one's parentheses. */
-    for (size_t start = 0; start < length && memmem(line + start, length - start, "NOLINT", 6);) {
+    for (size_t start = 0;
+         start < length && memmem(line + start, length - start, NOLINT_WORD, 6);) {
         if (pcre2_match(parser->nolint, (PCRE2_SPTR)line, length, start, 0, match, NULL) <= 0)
             break;
         if (add_nolint(out, line, vector, number) < 0)
@@ -319,12 +332,12 @@ static int parse_line(const ll_suppression_parser *parser, pcre2_match_data *mat
     return 0;
 }
 
-/* At the end of a file: a NOLINTBEGIN still open covers nothing. */
+/* At the end of a file: a BEGIN still open covers nothing. */
 static int finish(ll_suppressions *out)
 {
     for (size_t i = 0; i < out->open_count; i++) {
         if (malformed(&out->items[out->open_regions[i]],
-                      "NOLINTBEGIN without a NOLINTEND for the same checks") < 0)
+                      NOLINT_WORD "BEGIN without an " NOLINT_WORD "END for the same checks") < 0)
             return -1;
     }
     out->open_count = 0;
@@ -357,7 +370,8 @@ done:
 /* clang-tidy's globs: `*` matches any run of characters. */
 static bool glob_matches(const char *glob, const char *text)
 {
-    const char *star = NULL, *resume = NULL;
+    const char *star = NULL;
+    const char *resume = NULL;
     while (*text) {
         if (*glob == '*') {
             star = glob++;
@@ -562,7 +576,8 @@ static int find_unused(const applier *apply, bool self, ll_findings *out)
  * comments that name unused-suppression and were not used by them. */
 static int add_unused(applier *apply, ll_findings *findings)
 {
-    ll_findings unused, unused_self;
+    ll_findings unused;
+    ll_findings unused_self;
     ll_findings_init(&unused);
     ll_findings_init(&unused_self);
     int result = -1;
