@@ -120,6 +120,8 @@ enum {
     LL_ROLE_SHUTDOWN_WAIT = 1u << 5, /* waits for / polls shutdown */
     LL_ROLE_MUST_OBSERVE = 1u << 6, /* its result carries a task's failure */
     LL_ROLE_QUEUE_CLOSE = 1u << 7, /* closes a queue: items still in it are lost */
+    LL_ROLE_LOOP_STATE = 1u << 8, /* reads state only the loop changes, while the
+                                     calling task is suspended (cancelled?) */
 };
 
 /* Everything the loaded packs say about one function name, merged over

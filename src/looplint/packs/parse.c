@@ -662,6 +662,7 @@ static const directive_spec directives[] = {
     {"drain", LL_DIRECTIVE_ROLE, LL_ROLE_DRAIN, {REQUIRED("handle")}, build_role},
     {"queue-close", LL_DIRECTIVE_ROLE, LL_ROLE_QUEUE_CLOSE, {REQUIRED("handle")}, build_role},
     {"shutdown-wait", LL_DIRECTIVE_ROLE, LL_ROLE_SHUTDOWN_WAIT, {{NULL, false, false}}, build_role},
+    {"loop-state", LL_DIRECTIVE_ROLE, LL_ROLE_LOOP_STATE, {{NULL, false, false}}, build_role},
     {"must-observe",
      LL_DIRECTIVE_ROLE,
      LL_ROLE_MUST_OBSERVE,
