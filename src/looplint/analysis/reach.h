@@ -69,7 +69,8 @@ uint32_t ll_reach_edges(const ll_reach *reach, uint32_t id, const ll_reach_edge 
 
 /* The definitions a call's argument `argument` (1-based) names: a
  * function, or every function assigned to the local variable passed
- * there. Stores up to `capacity` ids; returns how many there are. */
+ * there. Stores up to `capacity` ids; returns how many it found (more
+ * than `capacity` when some did not fit). */
 uint32_t ll_reach_functions_of(const ll_program *program, uint32_t caller, ll_index call,
                                uint32_t argument, uint32_t *ids, uint32_t capacity);
 

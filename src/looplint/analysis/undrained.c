@@ -252,6 +252,14 @@ static int changes_key(const analysis *a, const ll_operation *operation, uint32_
 
 static void transfer(const analysis *a, const ll_operation *operation, uint64_t *state)
 {
+    const ll_function *function = a->function;
+    bool calls = operation->kind == LL_OPERATION_CALL && operation->call < function->call_count &&
+                 a->effects[operation->call].kind != LL_QUEUE_EFFECT_NONE;
+    bool assigns =
+        (operation->kind == LL_OPERATION_CALL || operation->kind == LL_OPERATION_ASSIGN) &&
+        operation->target < function->variable_count;
+    if (!calls && !assigns)
+        return; /* the common case: nothing to change */
     for (uint32_t key = 0; key < a->key_count; key++) {
         int change = changes_key(a, operation, key);
         if (change)

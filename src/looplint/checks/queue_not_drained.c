@@ -23,9 +23,10 @@
  * a starter starts unknown consumers; a drain, or a call of a drainer,
  * drains; a join of a consumer's handle that was not cancelled waits for
  * a consumer that ended by itself, which counts as a drain (nothing of it
- * is in flight). A close reached with
- * consumers started and not drained since is the finding, at the close,
- * with the consumer task and the path as notes.
+ * is in flight). A close reached with consumers started and not drained
+ * since is the finding, at the close, with the consumer task and the path
+ * as notes. A close the analysis cannot name (neither a variable nor
+ * readable tokens), or one inside a helper, is not judged.
  */
 #include "check.h"
 
