@@ -472,7 +472,8 @@ static int consumer_notes(const queues *q, uint32_t id, ll_finding *finding)
                                  length, callee);
         }
         if (ll_check_note(finding, unit, function->calls[mark->edge->call].location,
-                          "'%s' calls '%s' here", name_of(q, id), name_of(q, mark->from)) < 0)
+                          mark->edge->entry ? "'%s' runs '%s' here" : "'%s' calls '%s' here",
+                          name_of(q, id), name_of(q, mark->from)) < 0)
             return -1;
         id = mark->from;
     }
@@ -493,12 +494,14 @@ static int start_notes(const queues *q, uint32_t id, const ll_reach_edge *edge, 
                 return -1;
             return consumer_notes(q, target, finding);
         }
-        int noted = edge->entry && edge->kind == LL_ENTRY_TASK
-                        ? ll_check_note(finding, unit, location,
-                                        "task '%s' is started here; it starts consumer tasks",
-                                        name_of(q, target))
-                        : ll_check_note(finding, unit, location, "'%s' calls '%s' here",
-                                        name_of(q, id), name_of(q, target));
+        int noted =
+            edge->entry && edge->kind == LL_ENTRY_TASK
+                ? ll_check_note(finding, unit, location,
+                                "task '%s' is started here; it starts consumer tasks",
+                                name_of(q, target))
+                : ll_check_note(finding, unit, location,
+                                edge->entry ? "'%s' runs '%s' here" : "'%s' calls '%s' here",
+                                name_of(q, id), name_of(q, target));
         if (noted < 0 || !q->starts[target].edge)
             return noted;
         id = target;

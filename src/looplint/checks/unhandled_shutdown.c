@@ -194,7 +194,8 @@ static int loop_notes(const programs *p, uint32_t id, ll_finding *finding)
             return ll_check_note(finding, unit, function->loops[p->forever_loop[id]].location,
                                  "'%s' loops here until it is cancelled or fails", name_of(p, id));
         if (ll_check_note(finding, unit, function->calls[mark->edge->call].location,
-                          "'%s' calls '%s' here", name_of(p, id), name_of(p, mark->from)) < 0)
+                          mark->edge->entry ? "'%s' runs '%s' here" : "'%s' calls '%s' here",
+                          name_of(p, id), name_of(p, mark->from)) < 0)
             return -1;
         id = mark->from;
     }
