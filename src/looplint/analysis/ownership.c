@@ -2,8 +2,9 @@
  * ownership.c - the path-sensitive ownership dataflow (ownership.h).
  *
  * The analysis explores pairs (block, abstract state) breadth first from
- * the entry. A state says, for every acquiring call of the function (a
- * "site"), where the handle it produced last stands on this path:
+ * the entry. A state says, for every handle the function follows (a
+ * "site": an acquiring call, or a parameter when summarising), where the
+ * handle last stands on this path:
  *
  *   NONE      not ours: never acquired on this path, failed, released,
  *             escaped or already reported (which of these makes no
@@ -21,6 +22,17 @@
  * that a second `if (c)` follows the first, and the failure branch of a
  * handle's own check ends its ownership.
  *
+ * What happens to a site's handle on the way (released, stored, returned,
+ * still held at a return...) is also gathered, over all paths, into its
+ * fates: a state is explored once, so each event seen is one some path
+ * has, and every path's events are seen. The summaries (summary.c) are
+ * made of the fates of the parameters and of what the returns return.
+ *
+ * A queue item's site is keyed: it is released by the item-done role on
+ * the queue named by the get's queue argument (a variable, or tokens
+ * compared as written), which the site keeps beside its aliases; the
+ * aliases (the item) only say where the item goes.
+ *
  * States are flat byte strings compared exactly; a block keeps at most
  * `state_limit` of them, beyond which the analysis gives up on the
  * function (and reports nothing). Facts about variables that no later
@@ -29,6 +41,9 @@
  * the pair it came from; a defect's path is read back through those links.
  */
 #include "ownership.h"
+
+#include "summary.h"
+#include "undrained.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -184,13 +199,58 @@ enum site_status {
     STATUS_JOINING,
 };
 
-/* An acquiring call the analysis follows (a "site"). */
+/* How a queue item's site names its queue: the get's queue argument. */
+enum key_kind {
+    KEY_NONE = 0, /* not readable: any queue */
+    KEY_VARIABLE, /* a local or parameter */
+    KEY_TEXT,     /* any other expression, by its tokens as written */
+};
+
+typedef struct queue_key {
+    enum key_kind kind;
+    ll_index variable; /* VARIABLE */
+    const char *text;  /* TEXT: the tokens ("app -> queue"), in the call's text */
+    size_t length;
+    bool global; /* TEXT: a global's name alone */
+} queue_key;
+
+/* Whether two keys name the same queue. */
+enum sameness {
+    SAME_NO = 0,
+    SAME_YES,
+    SAME_MAYBE,
+};
+
+/* How an argument of a call relates to a site's queue. */
+enum carriage {
+    CARRIES_NOTHING = 0,
+    CARRIES_QUEUE, /* the queue itself */
+    CARRIES_PART,  /* a variable its tokens name (`app` of `app -> queue`) */
+};
+
+/* A handle the analysis follows (a "site"): an acquiring call's, or a
+ * parameter's. */
 typedef struct acquisition {
-    ll_index call;
-    ll_index block; /* where its operation is */
+    ll_index call; /* LL_NONE for a parameter */
+    ll_index block;
     uint32_t operation;
     const ll_acquire_rule *acquire;
+    uint32_t parameter; /* from 1, or 0 */
+    ll_index variable;  /* the parameter's variable */
+    bool keyed;         /* released through its queue (queue items, queue parameters) */
+    queue_key key;
+    ll_index loop; /* innermost loop holding the call, or LL_NONE */
 } acquisition;
+
+/* What a parameter followed as a handle fails as, should the function test
+ * it again: a pointer as NULL, an integer as a negative fd. A queue given
+ * as a parameter is simply there. */
+static const ll_acquire_rule parameter_pointer = {LL_RESOURCE, LL_HANDLE_NONE, 0, LL_FAILURE_NULL,
+                                                  NULL};
+static const ll_acquire_rule parameter_integer = {LL_RESOURCE, LL_HANDLE_NONE, 0,
+                                                  LL_FAILURE_NEGATIVE, NULL};
+static const ll_acquire_rule parameter_queue = {LL_RESOURCE_QUEUE_ITEM, LL_HANDLE_NONE, 0,
+                                                LL_FAILURE_NONE, NULL};
 
 /* One explored (block, state) pair; its state is in analysis.states. */
 typedef struct node {
@@ -208,13 +268,21 @@ typedef struct cursor {
                            terminator */
 } cursor;
 
+/* What transfer_operation says about the rest of the path. */
+enum {
+    PATH_GOES_ON = 0,
+    PATH_ENDS = 1, /* a call of a function that never returns */
+};
+
 typedef struct ownership_run {
     const ll_function *function;
     uint32_t kinds;
     uint32_t state_limit;
     ll_packs *packs;
-    const ll_program *program; /* NULL when not linked */
-    uint32_t id;               /* the function's number in the program, or LL_NONE */
+    const ll_program *program;     /* NULL when not linked */
+    const ll_summaries *summaries; /* NULL: user functions are unknown */
+    uint32_t id;                   /* the function's number in the program, or LL_NONE */
+    uint32_t parameters, queue_parameters;
 
     const ll_function_rule **rules; /* per call; NULL when undescribed */
     ll_index *site_of_call;         /* per call; LL_NONE when not followed */
@@ -223,8 +291,10 @@ typedef struct ownership_run {
     bool *address_taken; /* per variable */
     ll_index *fact_slot; /* per variable; LL_NONE when no fact is kept */
     uint32_t fact_count;
-    uint32_t words; /* 64-bit words in a set of variables */
-    uint64_t *live; /* per block: variables some later test reads */
+    uint32_t words;        /* 64-bit words in a set of variables */
+    uint64_t *live;        /* per block: variables some later test reads */
+    uint32_t block_words;  /* 64-bit words in a set of blocks */
+    uint64_t *loop_blocks; /* per site: the blocks of its loop */
 
     /* State layout: site statuses (bytes), then per site its aliases and
        its deciders (sets of variables), then the facts. */
@@ -240,7 +310,10 @@ typedef struct ownership_run {
     bool *joined;                 /* per site: joined by the current call, finitely */
     ll_ownership_defect *defects; /* per site */
     bool *found;                  /* per site: a defect is recorded */
+    uint32_t *fates;              /* per site: LL_FATE_* seen */
+    ll_location *released;        /* per site: the first release seen */
     bool *unknown_call;           /* per call: given a handle, undescribed */
+    uint32_t returns;             /* LL_RETURNS_* seen */
 } ownership_run;
 
 /* ---- Sets of variables ----------------------------------------------------- */
@@ -270,6 +343,11 @@ static bool bit_alone(const uint64_t *bits, uint32_t words, ll_index index)
     return true;
 }
 
+static bool is_variable(const ownership_run *run, ll_index variable)
+{
+    return variable < run->function->variable_count;
+}
+
 /* ---- State access ----------------------------------------------------------- */
 
 static uint64_t *aliases_of(const ownership_run *run, unsigned char *state, uint32_t site)
@@ -295,20 +373,33 @@ static bool is_held(unsigned char status)
     return status == STATUS_MAYBE || status == STATUS_OWNED || status == STATUS_JOINING;
 }
 
-/* The handle of `site` is no longer ours (see STATUS_NONE). */
-static void let_go(const ownership_run *run, unsigned char *state, uint32_t site)
+/* The handle of `site` is no longer ours (see STATUS_NONE); `fate` says
+ * why (0: its acquisition failed). */
+static void let_go(ownership_run *run, unsigned char *state, uint32_t site, uint32_t fate)
 {
+    run->fates[site] |= fate;
     state[site] = STATUS_NONE;
     memset(aliases_of(run, state, site), 0, run->words * sizeof(uint64_t));
     memset(deciders_of(run, state, site), 0, run->words * sizeof(uint64_t));
 }
 
-/* A branch decided a MAYBE or JOINING handle: no test decides it again. */
-static void settle(const ownership_run *run, unsigned char *state, uint32_t site,
-                   enum site_status status)
+static void release(ownership_run *run, unsigned char *state, uint32_t site, ll_location where)
+{
+    if (!(run->fates[site] & LL_FATE_RELEASED))
+        run->released[site] = where;
+    let_go(run, state, site, LL_FATE_RELEASED);
+}
+
+/* A branch decided a MAYBE or JOINING handle: no test decides it again.
+ * A join that succeeded released it. */
+static void settle(ownership_run *run, unsigned char *state, uint32_t site, enum site_status status,
+                   ll_location where)
 {
     if (status == STATUS_NONE) {
-        let_go(run, state, site);
+        if (state[site] == STATUS_JOINING)
+            release(run, state, site, where);
+        else
+            let_go(run, state, site, 0);
         return;
     }
     state[site] = (unsigned char)status;
@@ -337,6 +428,101 @@ static ll_index best_alias(const ownership_run *run, unsigned char *state, uint3
             any = variable;
     }
     return any;
+}
+
+/* ---- Queues ------------------------------------------------------------------- */
+
+/* Whether `name` is one of the space-separated tokens of an expression. */
+static bool mentions(const char *text, size_t length, const char *name)
+{
+    size_t name_length = name ? strlen(name) : 0;
+    for (size_t at = 0; name_length && at + name_length <= length;) {
+        size_t end = at;
+        while (end < length && text[end] != ' ')
+            end++;
+        if (end - at == name_length && memcmp(text + at, name, name_length) == 0)
+            return true;
+        at = end + 1;
+    }
+    return false;
+}
+
+/* The queue argument `position` of a call names. */
+static queue_key key_of_argument(const ownership_run *run, const ll_call *call, uint32_t position)
+{
+    queue_key key = {KEY_NONE, LL_NONE, NULL, 0, false};
+    if (position == 0 || position > call->argument_count)
+        return key;
+    const ll_value *value = &call->arguments[position - 1];
+    if (value->kind == LL_VALUE_VARIABLE && is_variable(run, value->variable)) {
+        key.kind = KEY_VARIABLE;
+        key.variable = value->variable;
+        return key;
+    }
+    const char *text = NULL;
+    size_t length = 0;
+    if (value->kind == LL_VALUE_CONSTANT || value->kind == LL_VALUE_NULL ||
+        value->kind == LL_VALUE_STRING || !ll_call_argument_text(call, position, &text, &length) ||
+        length == 0)
+        return key;
+    key.kind = KEY_TEXT;
+    key.text = text;
+    key.length = length;
+    key.global = value->kind == LL_VALUE_GLOBAL && !memchr(text, ' ', length);
+    return key;
+}
+
+/* Two variables are two queues as far as the analysis can tell, and so
+ * are two globals; an expression may name the queue a variable holds. */
+static enum sameness same_queue(const queue_key *left, const queue_key *right)
+{
+    if (left->kind == KEY_NONE || right->kind == KEY_NONE)
+        return SAME_MAYBE;
+    if (left->kind == KEY_VARIABLE && right->kind == KEY_VARIABLE)
+        return left->variable == right->variable ? SAME_YES : SAME_NO;
+    if (left->kind != KEY_TEXT || right->kind != KEY_TEXT)
+        return SAME_MAYBE;
+    if (left->length == right->length && memcmp(left->text, right->text, left->length) == 0)
+        return SAME_YES;
+    return left->global && right->global ? SAME_NO : SAME_MAYBE;
+}
+
+/* Whether assigning `variable` may change which queue the key names. */
+static bool key_names(const ownership_run *run, const queue_key *key, ll_index variable)
+{
+    if (key->kind == KEY_VARIABLE)
+        return key->variable == variable;
+    return key->kind == KEY_TEXT && is_variable(run, variable) &&
+           mentions(key->text, key->length, run->function->variables[variable].name);
+}
+
+static enum carriage carries(const ownership_run *run, const acquisition *site, const ll_call *call,
+                             uint32_t position)
+{
+    queue_key argument = key_of_argument(run, call, position);
+    if (argument.kind != KEY_NONE && same_queue(&argument, &site->key) == SAME_YES)
+        return CARRIES_QUEUE;
+    const ll_value *value = &call->arguments[position - 1];
+    if ((value->kind == LL_VALUE_VARIABLE || value->kind == LL_VALUE_ADDRESS) &&
+        key_names(run, &site->key, value->variable))
+        return CARRIES_PART;
+    return CARRIES_NOTHING;
+}
+
+uint32_t ll_ownership_queue_argument(const ll_function_rule *rule, uint32_t argument_count)
+{
+    const ll_acquire_rule *acquire = rule->acquire;
+    uint32_t handle = acquire && acquire->place != LL_HANDLE_RETURN ? acquire->argument : 0;
+    uint32_t deadline = rule->suspend ? rule->suspend->deadline : 0;
+    uint32_t last = argument_count < 32 ? argument_count : 32;
+    for (uint32_t position = 1; position <= last; position++)
+        if ((rule->borrows_mask >> (position - 1) & 1u) && position != handle &&
+            position != deadline)
+            return position;
+    for (uint32_t position = 1; position <= last; position++)
+        if (position != handle && position != deadline)
+            return position;
+    return 0;
 }
 
 /* ---- Defects ------------------------------------------------------------------ */
@@ -413,11 +599,13 @@ static int trace_steps(const ownership_run *run, uint32_t site, cursor at,
     return 0;
 }
 
-/* Records the first defect of a site; later ones are ignored. */
+/* Records the first defect of an acquiring call's site; later ones, and
+ * those of parameters (the caller's business), are ignored. `next` is the
+ * get of a NEXT_GET. */
 static int record_defect(ownership_run *run, uint32_t site, enum ll_ownership_defect_kind kind,
-                         ll_index variable, ll_location location, cursor at)
+                         ll_index variable, ll_location location, ll_index next, cursor at)
 {
-    if (run->found[site])
+    if (run->found[site] || run->sites[site].call == LL_NONE)
         return 0;
     run->found[site] = true;
     ll_ownership_defect *defect = &run->defects[site];
@@ -427,20 +615,84 @@ static int record_defect(ownership_run *run, uint32_t site, enum ll_ownership_de
     defect->acquire = run->sites[site].acquire;
     defect->variable = variable;
     defect->location = location;
+    defect->next_call = next;
     if (kind == LL_OWNERSHIP_DISCARD)
         return 0;
     return trace_steps(run, site, at, defect);
 }
 
-/* ---- Transfer ------------------------------------------------------------------ */
+/* ---- What callees do ----------------------------------------------------------- */
 
-static bool is_variable(const ownership_run *run, ll_index variable)
+/* The program's function that direct call `index` reaches, or LL_NONE. */
+static uint32_t callee_of(const ownership_run *run, ll_index index)
 {
-    return variable < run->function->variable_count;
+    if (run->id == LL_NONE || run->function->calls[index].callee_kind != LL_CALLEE_DIRECT)
+        return LL_NONE;
+    return ll_program_callee(run->program, run->id, index);
 }
 
+/* What a call of a function the packs do not describe does with the
+ * handle passed as its argument `position`, as a variable or (`kind`) as
+ * its address: LOOPLINT_TAKES, else the callee's summary; unknown when
+ * there is none, or when it is given the variable's address. */
+static enum ll_parameter_effect user_effect(const ownership_run *run, ll_index index,
+                                            uint32_t position, enum ll_value_kind kind)
+{
+    const ll_call *call = &run->function->calls[index];
+    if (!run->summaries || call->callee_kind != LL_CALLEE_DIRECT)
+        return LL_PARAMETER_UNKNOWN;
+    if (position <= 32 &&
+        (ll_summaries_takes(run->summaries, call->callee_usr) >> (position - 1) & 1u))
+        return LL_PARAMETER_TAKES;
+    uint32_t callee = callee_of(run, index);
+    if (kind != LL_VALUE_VARIABLE || callee == LL_NONE)
+        return LL_PARAMETER_UNKNOWN;
+    return ll_summary_parameter(run->summaries, callee, position);
+}
+
+/* The summary acquisition a call makes: a user function that returns an
+ * owned resource; NULL when it makes none. */
+static const ll_acquire_rule *summary_acquire(const ownership_run *run, ll_index index)
+{
+    if (!run->summaries || run->rules[index])
+        return NULL;
+    uint32_t callee = callee_of(run, index);
+    return callee == LL_NONE ? NULL : ll_summary_acquires(run->summaries, callee, NULL);
+}
+
+/* Whether the call never returns: a user function none of whose paths
+ * reaches a return (it exits, or loops forever). */
+static bool never_returns(const ownership_run *run, ll_index index)
+{
+    if (!run->summaries || run->rules[index])
+        return false;
+    uint32_t callee = callee_of(run, index);
+    return callee != LL_NONE && !ll_summary_returns(run->summaries, callee);
+}
+
+/* Whether a call may mark items of some queue done: a user function whose
+ * summary says so, or a call through a pointer that may reach one. */
+static bool may_mark_done(const ownership_run *run, ll_index index)
+{
+    if (!run->summaries || run->id == LL_NONE)
+        return false;
+    uint32_t callees[16];
+    uint32_t count = ll_program_callees(run->program, run->id, index, callees, 16);
+    if (count > 16)
+        return true; /* many targets: not worth telling apart */
+    for (uint32_t i = 0; i < count; i++)
+        if (ll_summary_may_item_done(run->summaries, callees[i]))
+            return true;
+    return false;
+}
+
+/* ---- Transfer ------------------------------------------------------------------ */
+
 /* `variable` receives a new value, copied from `source` (LL_NONE when it
- * is not a copy). A handle it alone held is lost: an overwrite. */
+ * is not a copy). A handle it alone held is lost: an overwrite - but a
+ * queue item is still to be marked done whatever the variable that held
+ * it now holds, and an item whose queue's name changes is followed no
+ * further. */
 static int assign_variable(ownership_run *run, unsigned char *state, ll_index variable,
                            ll_index source, ll_location location, cursor at)
 {
@@ -448,13 +700,20 @@ static int assign_variable(ownership_run *run, unsigned char *state, ll_index va
     for (uint32_t site = 0; site < run->site_count; site++) {
         if (!is_held(state[site]))
             continue;
+        const acquisition *where = &run->sites[site];
+        if (where->keyed && key_names(run, &where->key, variable)) {
+            let_go(run, state, site, LL_FATE_UNKNOWN);
+            continue;
+        }
         uint64_t *aliases = aliases_of(run, state, site);
         uint64_t *deciders = deciders_of(run, state, site);
         bool copies = copy && bit_test(aliases, source);
-        if (!copies && bit_test(aliases, variable) && bit_alone(aliases, run->words, variable)) {
-            if (record_defect(run, site, LL_OWNERSHIP_OVERWRITE, variable, location, at) < 0)
+        if (!copies && !where->keyed && bit_test(aliases, variable) &&
+            bit_alone(aliases, run->words, variable)) {
+            if (record_defect(run, site, LL_OWNERSHIP_OVERWRITE, variable, location, LL_NONE, at) <
+                0)
                 return -1;
-            let_go(run, state, site); /* reported: followed no further */
+            let_go(run, state, site, LL_FATE_OVERWRITTEN); /* reported: followed no further */
             continue;
         }
         bit_assign(aliases, variable, copies);
@@ -471,12 +730,21 @@ static int assign_variable(ownership_run *run, unsigned char *state, ll_index va
     return 0;
 }
 
-/* Every handle `variable` holds is no longer ours to follow. */
-static void escape_variable(const ownership_run *run, unsigned char *state, ll_index variable)
+/* Every handle `variable` holds is no longer ours to follow; so is a queue
+ * item whose queue's variable may now change behind our back (`address`:
+ * the variable's address was taken). */
+static void escape_variable(ownership_run *run, unsigned char *state, ll_index variable,
+                            uint32_t fate, bool address)
 {
-    for (uint32_t site = 0; site < run->site_count; site++)
-        if (is_held(state[site]) && bit_test(aliases_of(run, state, site), variable))
-            let_go(run, state, site);
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        if (!is_held(state[site]))
+            continue;
+        if (bit_test(aliases_of(run, state, site), variable))
+            let_go(run, state, site, fate);
+        else if (address && run->sites[site].keyed &&
+                 key_names(run, &run->sites[site].key, variable))
+            let_go(run, state, site, LL_FATE_UNKNOWN);
+    }
 }
 
 static bool releases_type(const ll_release_rule *release, const ll_acquire_rule *acquire)
@@ -534,8 +802,8 @@ static bool joins_forever(const ownership_run *run, const ll_call *call,
 
 /* The handle of `site` is argument `position` (counting from 1) of the
  * call of `operation`, as a variable or as its address: the callee
- * releases it (a release, a forever join), takes it, may do either (not
- * described), or borrows it. */
+ * releases it (a release, a forever join, a function that releases it),
+ * takes it, may do either (not known), or borrows it. */
 static void pass_handle(ownership_run *run, unsigned char *state, uint32_t site,
                         const ll_operation *operation, uint32_t position, enum ll_value_kind kind)
 {
@@ -543,32 +811,127 @@ static void pass_handle(ownership_run *run, unsigned char *state, uint32_t site,
     const ll_function_rule *rule = run->rules[operation->call];
     uint32_t bit = position <= 32 ? 1u << (position - 1) : 0;
     if (!rule) {
-        /* A user or unknown function: unless it provably borrows the
-           handle, it may release or keep it. */
-        uint32_t callee = run->id == LL_NONE
-                              ? LL_NONE
-                              : ll_program_callee(run->program, run->id, operation->call);
-        if (kind == LL_VALUE_VARIABLE && callee != LL_NONE &&
-            ll_ownership_borrows(run->program, run->packs, callee, position))
+        switch (user_effect(run, operation->call, position, kind)) {
+        case LL_PARAMETER_BORROWS:
             return;
+        case LL_PARAMETER_RELEASES:
+            release(run, state, site, call->location);
+            return;
+        case LL_PARAMETER_TAKES:
+            let_go(run, state, site, LL_FATE_ESCAPED);
+            return;
+        case LL_PARAMETER_UNKNOWN:
+            break;
+        }
         run->unknown_call[operation->call] = true;
-        let_go(run, state, site);
+        let_go(run, state, site, LL_FATE_UNKNOWN);
         return;
     }
     if ((rule->roles & LL_ROLE_JOIN) && rule->handle == position) {
         if (joins_forever(run, call, rule))
-            let_go(run, state, site); /* joined on every path */
+            release(run, state, site, call->location); /* joined on every path */
         else if (operation->target != LL_NONE)
             run->joined[site] = true; /* its result decides, once assigned */
         return;
     }
     bool released = rule->release && rule->release->argument == position &&
                     releases_type(rule->release, run->sites[site].acquire);
-    bool taken = (rule->takes_mask & bit) != 0;
-    /* A described function given &handle may also change the variable. */
-    if (released || taken || kind == LL_VALUE_ADDRESS)
-        let_go(run, state, site);
+    if (released)
+        release(run, state, site, call->location);
+    else if (rule->takes_mask & bit)
+        let_go(run, state, site, LL_FATE_ESCAPED);
+    else if (kind == LL_VALUE_ADDRESS) /* a described function given &handle may change it */
+        let_go(run, state, site, LL_FATE_UNKNOWN);
     /* Otherwise the function borrows the handle. */
+}
+
+/* A queue item is argument `position`: using it leaves it to be marked
+ * done; a function that keeps it (takes it) is handed the obligation. */
+static void pass_item(ownership_run *run, unsigned char *state, uint32_t site,
+                      const ll_operation *operation, uint32_t position, enum ll_value_kind kind)
+{
+    const ll_function_rule *rule = run->rules[operation->call];
+    bool taken = rule ? position <= 32 && (rule->takes_mask >> (position - 1) & 1u)
+                      : user_effect(run, operation->call, position, kind) == LL_PARAMETER_TAKES;
+    if (taken)
+        let_go(run, state, site, LL_FATE_ESCAPED);
+}
+
+/* Gives up on a queue item at a call that may mark it done: which queue it
+ * marks is not known. */
+static void unknown_done(ownership_run *run, unsigned char *state, uint32_t site, ll_index index)
+{
+    run->unknown_call[index] = true;
+    let_go(run, state, site, LL_FATE_UNKNOWN);
+}
+
+/* What the call of `operation` does to the queue of the keyed site: the
+ * item-done role on the same queue releases the item, a user function
+ * that marks the item of a queue it is given done on every path does too;
+ * any other call that may mark some item done (a user function that may,
+ * one not known that is given the queue or what holds it, a function
+ * that takes the queue) leaves the analysis unsure, so it stops. */
+static void queue_call(ownership_run *run, unsigned char *state, uint32_t site,
+                       const ll_operation *operation)
+{
+    const ll_call *call = &run->function->calls[operation->call];
+    const ll_function_rule *rule = run->rules[operation->call];
+    const acquisition *where = &run->sites[site];
+    if (rule) {
+        if ((rule->roles & LL_ROLE_ITEM_DONE) && rule->handle) {
+            queue_key done = key_of_argument(run, call, rule->handle);
+            enum sameness same = same_queue(&done, &where->key);
+            if (same == SAME_YES)
+                release(run, state, site, call->location);
+            else if (same == SAME_MAYBE)
+                unknown_done(run, state, site, operation->call);
+            return;
+        }
+        for (uint32_t position = 1; position <= call->argument_count && position <= 32; position++)
+            if ((rule->takes_mask >> (position - 1) & 1u) &&
+                carries(run, where, call, position) != CARRIES_NOTHING) {
+                unknown_done(run, state, site, operation->call);
+                return;
+            }
+        return;
+    }
+    uint32_t callee = callee_of(run, operation->call);
+    if (callee != LL_NONE && run->summaries) {
+        if (!ll_summary_may_item_done(run->summaries, callee))
+            return;
+        for (uint32_t position = 1; position <= call->argument_count; position++)
+            if (carries(run, where, call, position) == CARRIES_QUEUE &&
+                ll_summary_item_done(run->summaries, callee, position) == LL_DONE_ALWAYS) {
+                release(run, state, site, call->location);
+                return;
+            }
+        unknown_done(run, state, site, operation->call);
+        return;
+    }
+    if (may_mark_done(run, operation->call)) {
+        unknown_done(run, state, site, operation->call);
+        return;
+    }
+    for (uint32_t position = 1; position <= call->argument_count; position++)
+        if (carries(run, where, call, position) != CARRIES_NOTHING) {
+            unknown_done(run, state, site, operation->call);
+            return;
+        }
+}
+
+/* A queue item is got while the item of `site`, from the same queue, is
+ * not done yet: that item is the defect. */
+static int next_get(ownership_run *run, unsigned char *state, uint32_t site, uint32_t getting,
+                    const ll_operation *operation, cursor at)
+{
+    const ll_call *call = &run->function->calls[operation->call];
+    if (same_queue(&run->sites[site].key, &run->sites[getting].key) != SAME_YES)
+        return 0;
+    if (record_defect(run, site, LL_OWNERSHIP_NEXT_GET, best_alias(run, state, site),
+                      call->location, operation->call, at) < 0)
+        return -1;
+    let_go(run, state, site, LL_FATE_NEXT_GET);
+    return 0;
 }
 
 /* The acquiring call of `site` ran: a new handle, held by its target or
@@ -577,14 +940,22 @@ static int acquire_handle(ownership_run *run, unsigned char *state, uint32_t sit
                           const ll_operation *operation, cursor at)
 {
     const ll_call *call = &run->function->calls[operation->call];
-    const ll_acquire_rule *acquire = run->sites[site].acquire;
+    const acquisition *where = &run->sites[site];
+    const ll_acquire_rule *acquire = where->acquire;
     ll_index holder = LL_NONE;
     ll_index decider = LL_NONE;
+    if (where->keyed)
+        for (uint32_t other = 0; other < run->site_count; other++)
+            if (is_held(state[other]) && run->sites[other].keyed &&
+                next_get(run, state, other, site, operation, at) < 0)
+                return -1;
     if (acquire->place == LL_HANDLE_RETURN) {
         if (operation->target == LL_NONE) {
             if (call->result_use == LL_RESULT_USED)
                 return 0; /* used in a way the CFG does not show */
-            return record_defect(run, site, LL_OWNERSHIP_DISCARD, LL_NONE, call->location, at);
+            run->fates[site] |= LL_FATE_DISCARDED;
+            return record_defect(run, site, LL_OWNERSHIP_DISCARD, LL_NONE, call->location, LL_NONE,
+                                 at);
         }
         holder = operation->target;
     } else {
@@ -610,8 +981,10 @@ static int acquire_handle(ownership_run *run, unsigned char *state, uint32_t sit
     else if (acquire->failure == LL_FAILURE_NONZERO_RETURN)
         decider = operation->target;
     /* An earlier handle of this site still held by other variables (a
-       previous iteration's) is no longer followed: one slot per site. */
-    let_go(run, state, site);
+       previous iteration's) outlived its iteration, and is no longer
+       followed: one slot per site. */
+    if (is_held(state[site]))
+        let_go(run, state, site, LL_FATE_LEFT_LOOP);
     state[site] = acquire->failure == LL_FAILURE_NONE ? STATUS_OWNED : STATUS_MAYBE;
     bit_assign(aliases_of(run, state, site), holder, true);
     if (is_variable(run, decider))
@@ -636,10 +1009,19 @@ static int transfer_call(ownership_run *run, unsigned char *state, const ll_oper
             forget_fact(run, state, argument->variable); /* the callee may write it */
         if (acquire && acquire->place != LL_HANDLE_RETURN && acquire->argument == i + 1)
             continue; /* the handle being acquired */
-        for (uint32_t site = 0; site < run->site_count; site++)
-            if (is_held(state[site]) && bit_test(aliases_of(run, state, site), argument->variable))
+        for (uint32_t site = 0; site < run->site_count; site++) {
+            if (!is_held(state[site]) ||
+                !bit_test(aliases_of(run, state, site), argument->variable))
+                continue;
+            if (run->sites[site].keyed)
+                pass_item(run, state, site, operation, i + 1, argument->kind);
+            else
                 pass_handle(run, state, site, operation, i + 1, argument->kind);
+        }
     }
+    for (uint32_t site = 0; site < run->site_count; site++)
+        if (is_held(state[site]) && run->sites[site].keyed && acquiring != site)
+            queue_call(run, state, site, operation);
     if (operation->target != LL_NONE && is_variable(run, operation->target)) {
         if (assign_variable(run, state, operation->target, LL_NONE, operation->location, at) < 0)
             return -1;
@@ -651,9 +1033,12 @@ static int transfer_call(ownership_run *run, unsigned char *state, const ll_oper
             bit_assign(deciders_of(run, state, site), operation->target, true);
         }
     }
-    return acquire ? acquire_handle(run, state, acquiring, operation, at) : 0;
+    if (acquire && acquire_handle(run, state, acquiring, operation, at) < 0)
+        return -1;
+    return never_returns(run, operation->call) ? PATH_ENDS : PATH_GOES_ON;
 }
 
+/* PATH_GOES_ON, PATH_ENDS, or -1 when out of memory. */
 static int transfer_operation(ownership_run *run, unsigned char *state,
                               const ll_operation *operation, cursor at)
 {
@@ -663,16 +1048,16 @@ static int transfer_operation(ownership_run *run, unsigned char *state,
     switch (operation->kind) {
     case LL_OPERATION_CALL:
         if (operation->call >= run->function->call_count)
-            return 0;
+            return PATH_GOES_ON;
         return transfer_call(run, state, operation, at);
     case LL_OPERATION_ASSIGN: {
         if (named && value->kind == LL_VALUE_ADDRESS) {
             /* A pointer to the handle's variable: it can change behind us. */
-            escape_variable(run, state, value->variable);
+            escape_variable(run, state, value->variable, LL_FATE_UNKNOWN, true);
             forget_fact(run, state, value->variable);
         }
         if (!is_variable(run, operation->target))
-            return 0;
+            return PATH_GOES_ON;
         ll_index source = named && value->kind == LL_VALUE_VARIABLE ? value->variable : LL_NONE;
         if (assign_variable(run, state, operation->target, source, operation->location, at) < 0)
             return -1;
@@ -682,21 +1067,22 @@ static int transfer_operation(ownership_run *run, unsigned char *state,
             set_clear(fact);
             set_add(fact, constant, constant);
         }
-        return 0;
+        return PATH_GOES_ON;
     }
     case LL_OPERATION_STORE:
         if (named) {
-            escape_variable(run, state, value->variable);
+            escape_variable(run, state, value->variable, LL_FATE_ESCAPED,
+                            value->kind == LL_VALUE_ADDRESS);
             if (value->kind == LL_VALUE_ADDRESS)
                 forget_fact(run, state, value->variable);
         }
-        return 0;
+        return PATH_GOES_ON;
     case LL_OPERATION_USE:
         if (named && value->kind == LL_VALUE_ADDRESS)
             forget_fact(run, state, value->variable);
-        return 0;
+        return PATH_GOES_ON;
     }
-    return 0;
+    return PATH_GOES_ON;
 }
 
 /* How a test of a deciding variable settles a pending handle: the side
@@ -742,24 +1128,29 @@ static bool verdict_of(unsigned char status, const ll_acquire_rule *acquire, ver
 }
 
 /* Whether `known`, the values an alias of an owned handle can have on a
- * path, contradicts owning it (it is NULL, or a failed fd). */
-static bool contradicts_owned(const ownership_run *run, const ll_acquire_rule *acquire,
-                              ll_index variable, const value_set *known)
+ * path, contradicts owning it (it is NULL, or a failed fd). A queue item
+ * may be anything, NULL included. */
+static bool contradicts_owned(const ownership_run *run, const acquisition *site, ll_index variable,
+                              const value_set *known)
 {
     enum ll_relation relation = LL_RELATION_EQUAL;
     int64_t constant = 0;
-    if (acquire->failure == LL_FAILURE_NEGATIVE)
+    if (site->keyed)
+        return false;
+    if (site->acquire->failure == LL_FAILURE_NEGATIVE)
         relation = LL_RELATION_LESS;
-    else if (acquire->failure != LL_FAILURE_NULL && !run->function->variables[variable].is_pointer)
+    else if (site->acquire->failure != LL_FAILURE_NULL &&
+             !run->function->variables[variable].is_pointer)
         return false;
     return set_within(known, relation, constant);
 }
 
-/* Applies `variable relation constant` (what holds on one side of a
- * branch) to a state: resolves the handles it decides and narrows what is
- * known about the variable. False when the side cannot be taken. */
-static bool decide(const ownership_run *run, unsigned char *state, ll_index variable,
-                   enum ll_relation relation, int64_t constant)
+/* Applies `variable relation constant` (what holds on one side of the
+ * branch at `where`) to a state: resolves the handles it decides and
+ * narrows what is known about the variable. False when the side cannot be
+ * taken. */
+static bool decide(ownership_run *run, unsigned char *state, ll_index variable,
+                   enum ll_relation relation, int64_t constant, ll_location where)
 {
     value_set holds;
     value_set known;
@@ -771,24 +1162,22 @@ static bool decide(const ownership_run *run, unsigned char *state, ll_index vari
         known = holds;
     if (known.count == 0)
         return false;
-    for (uint32_t site = 0; site < run->site_count; site++) {
-        if (!is_held(state[site]))
-            continue;
-        const ll_acquire_rule *acquire = run->sites[site].acquire;
+    for (uint32_t site = 0; site < run->site_count; site++)
         if (state[site] == STATUS_OWNED && bit_test(aliases_of(run, state, site), variable) &&
-            contradicts_owned(run, acquire, variable, &known))
+            contradicts_owned(run, &run->sites[site], variable, &known))
             return false;
-        if (!bit_test(deciders_of(run, state, site), variable))
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        if (!is_held(state[site]) || !bit_test(deciders_of(run, state, site), variable))
             continue;
         bool maybe = state[site] == STATUS_MAYBE;
         verdict how;
-        if (!verdict_of(state[site], acquire, &how))
+        if (!verdict_of(state[site], run->sites[site].acquire, &how))
             continue;
         /* A failed acquisition is not ours; a failed join leaves it ours. */
         if (set_within(&known, how.failed, how.failed_constant))
-            settle(run, state, site, maybe ? STATUS_NONE : STATUS_OWNED);
+            settle(run, state, site, maybe ? STATUS_NONE : STATUS_OWNED, where);
         else if (set_within(&known, how.succeeded, how.succeeded_constant))
-            settle(run, state, site, maybe ? STATUS_OWNED : STATUS_NONE);
+            settle(run, state, site, maybe ? STATUS_OWNED : STATUS_NONE, where);
     }
     if (fact)
         *fact = known;
@@ -827,6 +1216,20 @@ static void prune(const ownership_run *run, unsigned char *state, ll_index block
     }
 }
 
+/* A handle still held on the edge from `from` to `to` outlives its loop
+ * iteration when the edge leaves the loop. (The back edge is seen when
+ * the acquisition runs again.) */
+static void leave_loops(ownership_run *run, const unsigned char *state, ll_index from, ll_index to)
+{
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        if (run->sites[site].loop == LL_NONE || !is_held(state[site]))
+            continue;
+        const uint64_t *blocks = run->loop_blocks + (size_t)site * run->block_words;
+        if (bit_test(blocks, from) && !bit_test(blocks, to))
+            run->fates[site] |= LL_FATE_LEFT_LOOP;
+    }
+}
+
 static int grow_nodes(ownership_run *run)
 {
     uint32_t capacity = run->node_capacity ? run->node_capacity * 2 : 64;
@@ -849,6 +1252,8 @@ static int push(ownership_run *run, unsigned char *state, uint32_t parent, uint3
 {
     if (block >= run->function->block_count)
         return 0;
+    if (parent != NO_NODE)
+        leave_loops(run, state, run->nodes[parent].block, block);
     prune(run, state, block);
     uint32_t *seen = run->block_nodes + (size_t)block * run->state_limit;
     uint32_t count = run->block_node_count[block];
@@ -869,6 +1274,36 @@ static int push(ownership_run *run, unsigned char *state, uint32_t parent, uint3
     return 0;
 }
 
+/* What a returned value is, when it is not a handle held. */
+static uint32_t returned_kind(const ownership_run *run, unsigned char *state, const ll_value *value)
+{
+    int64_t constant;
+    switch (value->kind) {
+    case LL_VALUE_NULL:
+        return LL_RETURNS_ZERO;
+    case LL_VALUE_CONSTANT:
+        constant = value->constant;
+        break;
+    case LL_VALUE_VARIABLE: {
+        value_set *fact = fact_of(run, state, value->variable);
+        if (!fact)
+            return LL_RETURNS_OTHER;
+        if (set_within(fact, LL_RELATION_EQUAL, 0))
+            return LL_RETURNS_ZERO;
+        if (set_within(fact, LL_RELATION_LESS, 0))
+            return LL_RETURNS_NEGATIVE;
+        if (set_within(fact, LL_RELATION_GREATER, 0))
+            return LL_RETURNS_POSITIVE;
+        return LL_RETURNS_OTHER;
+    }
+    default:
+        return LL_RETURNS_OTHER;
+    }
+    if (constant == 0)
+        return LL_RETURNS_ZERO;
+    return constant < 0 ? LL_RETURNS_NEGATIVE : LL_RETURNS_POSITIVE;
+}
+
 /* A `return`: handles still held and not returned are leaked. */
 static int transfer_return(ownership_run *run, unsigned char *state, const ll_block *block,
                            cursor at)
@@ -876,15 +1311,21 @@ static int transfer_return(ownership_run *run, unsigned char *state, const ll_bl
     const ll_value *returned = &block->returned;
     bool named = (returned->kind == LL_VALUE_VARIABLE || returned->kind == LL_VALUE_ADDRESS) &&
                  is_variable(run, returned->variable);
+    bool handle = false;
     for (uint32_t site = 0; site < run->site_count; site++) {
         if (!is_held(state[site]))
             continue;
-        if (named && bit_test(aliases_of(run, state, site), returned->variable))
-            continue; /* the caller owns it now */
+        if (named && bit_test(aliases_of(run, state, site), returned->variable)) {
+            run->fates[site] |= LL_FATE_RETURNED; /* the caller owns it now */
+            handle = true;
+            continue;
+        }
+        run->fates[site] |= LL_FATE_HELD;
         if (record_defect(run, site, LL_OWNERSHIP_LEAK, best_alias(run, state, site),
-                          block->location, at) < 0)
+                          block->location, LL_NONE, at) < 0)
             return -1;
     }
+    run->returns |= handle ? LL_RETURNS_HANDLE : returned_kind(run, state, returned);
     return 0;
 }
 
@@ -898,7 +1339,7 @@ static int transfer_branch(ownership_run *run, const unsigned char *state, unsig
         if (known) {
             enum ll_relation relation =
                 edge == 0 ? test->relation : relation_negate(test->relation);
-            if (!decide(run, side, test->variable, relation, test->constant))
+            if (!decide(run, side, test->variable, relation, test->constant, block->location))
                 continue; /* contradicts an earlier test on this path */
         }
         if (push(run, side, parent, edge, block->successors[edge]) < 0)
@@ -914,9 +1355,13 @@ static int process(ownership_run *run, uint32_t n, unsigned char *current, unsig
     const ll_block *block = &run->function->blocks[run->nodes[n].block];
     memcpy(current, state_of_node(run, n), run->state_size);
     cursor at = {n, 0};
-    for (; at.operation < block->operation_count; at.operation++)
-        if (transfer_operation(run, current, &block->operations[at.operation], at) < 0)
+    for (; at.operation < block->operation_count; at.operation++) {
+        int path = transfer_operation(run, current, &block->operations[at.operation], at);
+        if (path < 0)
             return -1;
+        if (path == PATH_ENDS)
+            return 0; /* a call that never returns: nothing after it runs */
+    }
     switch (block->terminator) {
     case LL_TERMINATOR_NORETURN:
         return 0; /* exit(), abort(): the program ends, nothing leaks */
@@ -940,6 +1385,26 @@ static int process(ownership_run *run, uint32_t n, unsigned char *current, unsig
     return 0;
 }
 
+/* The entry state: every parameter followed is held by its variable. */
+static void enter(const ownership_run *run, unsigned char *state)
+{
+    memset(state, 0, run->state_size);
+    for (uint32_t slot = 0; slot < run->fact_count; slot++)
+        set_universe((value_set *)(state + run->fact_offset) + slot);
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        const acquisition *parameter = &run->sites[site];
+        if (parameter->call != LL_NONE)
+            continue;
+        if (parameter->keyed) {
+            state[site] = STATUS_OWNED;
+            continue;
+        }
+        state[site] = STATUS_MAYBE;
+        bit_assign(aliases_of(run, state, site), parameter->variable, true);
+        bit_assign(deciders_of(run, state, site), parameter->variable, true);
+    }
+}
+
 static int explore(ownership_run *run)
 {
     int status = -1;
@@ -947,9 +1412,7 @@ static int explore(ownership_run *run)
     unsigned char *side = malloc(run->state_size);
     if (!current || !side)
         goto done;
-    memset(current, 0, run->state_size);
-    for (uint32_t slot = 0; slot < run->fact_count; slot++)
-        set_universe((value_set *)(current + run->fact_offset) + slot);
+    enter(run, current);
     if (push(run, current, NO_NODE, 0, 0) < 0)
         goto done;
     /* Breadth first: the first defect found for a site has a short path. */
@@ -971,8 +1434,102 @@ static void mark_address(ownership_run *run, const ll_value *value)
         run->address_taken[value->variable] = true;
 }
 
-/* The rule of every call, the followed acquiring calls, and the variables
- * whose address is taken (they can change behind the analysis's back). */
+static int add_site(ownership_run *run, const acquisition *site)
+{
+    acquisition *grown = realloc(run->sites, (run->site_count + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    run->sites = grown;
+    run->sites[run->site_count++] = *site;
+    return 0;
+}
+
+/* The innermost loop holding `block` (the one with fewest blocks). */
+static ll_index innermost_loop(const ll_function *function, ll_index block)
+{
+    ll_index innermost = LL_NONE;
+    for (ll_index l = 0; l < function->loop_count; l++) {
+        const ll_loop *loop = &function->loops[l];
+        bool inside = false;
+        for (uint32_t i = 0; i < loop->body_block_count && !inside; i++)
+            inside = loop->body_blocks[i] == block;
+        if (inside && (innermost == LL_NONE ||
+                       loop->body_block_count < function->loops[innermost].body_block_count))
+            innermost = l;
+    }
+    return innermost;
+}
+
+/* The site of an acquiring call, if the analysis follows it: an acquire
+ * of the packs or of a summary, of a kind asked for; a queue item only
+ * when its queue can be named. */
+static int call_site(ownership_run *run, ll_index block, uint32_t index,
+                     const ll_operation *operation)
+{
+    const ll_function_rule *rule = run->rules[operation->call];
+    const ll_acquire_rule *acquire = rule ? rule->acquire : summary_acquire(run, operation->call);
+    if (!acquire || acquire->place == LL_HANDLE_NONE || acquire->kind >= 32 ||
+        !(run->kinds & LL_OWNERSHIP_KIND(acquire->kind)))
+        return 0;
+    acquisition site = {operation->call,
+                        block,
+                        index,
+                        acquire,
+                        0,
+                        LL_NONE,
+                        false,
+                        {KEY_NONE, LL_NONE, NULL, 0, false},
+                        LL_NONE};
+    if (acquire->kind == LL_RESOURCE_QUEUE_ITEM) {
+        const ll_call *call = &run->function->calls[operation->call];
+        uint32_t queue = rule ? ll_ownership_queue_argument(rule, call->argument_count) : 0;
+        site.key = key_of_argument(run, call, queue);
+        if (site.key.kind == KEY_NONE)
+            return 0;
+        site.keyed = true;
+    }
+    site.loop = innermost_loop(run->function, block);
+    run->site_of_call[operation->call] = run->site_count;
+    return add_site(run, &site);
+}
+
+/* The parameters followed for a summary: as handles (`parameters`), and
+ * as queues (`queue_parameters`). */
+static int parameter_sites(ownership_run *run)
+{
+    const ll_function *function = run->function;
+    for (uint32_t pass = 0; pass < 2; pass++) {
+        uint32_t mask = pass == 0 ? run->parameters : run->queue_parameters;
+        for (ll_index v = 0; mask && v < function->variable_count; v++) {
+            const ll_variable *variable = &function->variables[v];
+            if (variable->kind != LL_VARIABLE_PARAMETER || variable->parameter == 0 ||
+                variable->parameter > 32 || !(mask >> (variable->parameter - 1) & 1u))
+                continue;
+            acquisition site = {LL_NONE,
+                                0,
+                                0,
+                                NULL,
+                                variable->parameter,
+                                v,
+                                pass == 1,
+                                {KEY_NONE, LL_NONE, NULL, 0, false},
+                                LL_NONE};
+            if (pass == 1) {
+                site.acquire = &parameter_queue;
+                site.key.kind = KEY_VARIABLE;
+                site.key.variable = v;
+            } else {
+                site.acquire = variable->is_pointer ? &parameter_pointer : &parameter_integer;
+            }
+            if (add_site(run, &site) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* The rule of every call, the followed sites, and the variables whose
+ * address is taken (they can change behind the analysis's back). */
 static int find_sites(ownership_run *run, ll_packs *packs)
 {
     const ll_function *function = run->function;
@@ -990,23 +1547,13 @@ static int find_sites(ownership_run *run, ll_packs *packs)
         for (uint32_t o = 0; o < block->operation_count; o++) {
             const ll_operation *operation = &block->operations[o];
             mark_address(run, &operation->value);
-            if (operation->kind != LL_OPERATION_CALL || operation->call >= function->call_count ||
-                run->site_of_call[operation->call] != LL_NONE)
-                continue;
-            const ll_function_rule *rule = run->rules[operation->call];
-            const ll_acquire_rule *acquire = rule ? rule->acquire : NULL;
-            if (!acquire || acquire->place == LL_HANDLE_NONE || acquire->kind >= 32 ||
-                !(run->kinds & LL_OWNERSHIP_KIND(acquire->kind)))
-                continue;
-            acquisition *grown = realloc(run->sites, (run->site_count + 1) * sizeof *grown);
-            if (!grown)
+            if (operation->kind == LL_OPERATION_CALL && operation->call < function->call_count &&
+                run->site_of_call[operation->call] == LL_NONE &&
+                call_site(run, b, o, operation) < 0)
                 return -1;
-            run->sites = grown;
-            run->sites[run->site_count] = (acquisition){operation->call, b, o, acquire};
-            run->site_of_call[operation->call] = run->site_count++;
         }
     }
-    return 0;
+    return parameter_sites(run);
 }
 
 /* Which variables some test may read later, at each block's entry (a
@@ -1076,6 +1623,27 @@ static void assign_fact_slots(ownership_run *run)
     }
 }
 
+/* The blocks of each site's loop, as sets. */
+static int mark_loops(ownership_run *run)
+{
+    const ll_function *function = run->function;
+    run->block_words = (function->block_count + 63) / 64;
+    run->loop_blocks =
+        calloc((size_t)run->site_count * run->block_words + 1, sizeof *run->loop_blocks);
+    if (!run->loop_blocks)
+        return -1;
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        if (run->sites[site].loop == LL_NONE)
+            continue;
+        const ll_loop *loop = &function->loops[run->sites[site].loop];
+        uint64_t *blocks = run->loop_blocks + (size_t)site * run->block_words;
+        for (uint32_t i = 0; i < loop->body_block_count; i++)
+            if (loop->body_blocks[i] < function->block_count)
+                bit_assign(blocks, loop->body_blocks[i], true);
+    }
+    return 0;
+}
+
 static int prepare(ownership_run *run, ll_packs *packs)
 {
     const ll_function *function = run->function;
@@ -1098,7 +1666,7 @@ static int prepare(ownership_run *run, ll_packs *packs)
     if (run->words == 0)
         run->words = 1;
     run->live = calloc((size_t)function->block_count * run->words, sizeof *run->live);
-    if (!run->live || compute_liveness(run) < 0)
+    if (!run->live || compute_liveness(run) < 0 || mark_loops(run) < 0)
         return -1;
     assign_fact_slots(run);
 
@@ -1111,9 +1679,12 @@ static int prepare(ownership_run *run, ll_packs *packs)
     run->joined = calloc(run->site_count, sizeof *run->joined);
     run->found = calloc(run->site_count, sizeof *run->found);
     run->defects = calloc(run->site_count, sizeof *run->defects);
+    run->fates = calloc(run->site_count, sizeof *run->fates);
+    run->released = calloc(run->site_count, sizeof *run->released);
     run->block_nodes = malloc((size_t)function->block_count * run->state_limit * sizeof(uint32_t));
     run->block_node_count = calloc(function->block_count, sizeof *run->block_node_count);
-    if (!run->joined || !run->found || !run->defects || !run->block_nodes || !run->block_node_count)
+    if (!run->joined || !run->found || !run->defects || !run->fates || !run->released ||
+        !run->block_nodes || !run->block_node_count)
         return -1;
     return 0;
 }
@@ -1130,23 +1701,52 @@ static void analysis_free(ownership_run *run)
     free(run->fact_slot);
     free(run->sites);
     free(run->live);
+    free(run->loop_blocks);
     free(run->joined);
     free(run->found);
     free(run->defects);
+    free(run->fates);
+    free(run->released);
     free(run->block_nodes);
     free(run->block_node_count);
     free(run->nodes);
     free(run->states);
 }
 
-/* Moves the defects (in call order) into the result, unless the analysis
- * gave up: a partial exploration would report paths it did not check. */
+/* What became of each site's handle. */
+static int collect_handles(const ownership_run *run, ll_ownership_result *result)
+{
+    if (run->site_count == 0)
+        return 0;
+    result->handles = calloc(run->site_count, sizeof *result->handles);
+    if (!result->handles)
+        return -1;
+    for (uint32_t site = 0; site < run->site_count; site++) {
+        const acquisition *where = &run->sites[site];
+        ll_ownership_handle *handle = &result->handles[result->handle_count++];
+        handle->call = where->call;
+        handle->parameter = where->parameter;
+        handle->queue = where->call == LL_NONE && where->keyed;
+        handle->acquire = where->acquire;
+        handle->loop = where->loop;
+        handle->fates = run->fates[site];
+        handle->released = run->released[site];
+    }
+    return 0;
+}
+
+/* Moves the defects (in the order of the sites) and the fates into the
+ * result; no defects when the analysis gave up: a partial exploration
+ * would report paths it did not check. */
 static int collect(ownership_run *run, ll_ownership_result *result)
 {
     for (ll_index c = 0; c < run->function->call_count; c++)
         if (run->unknown_call && run->unknown_call[c])
             result->unknown_calls++;
     result->gave_up = run->gave_up;
+    result->returns = run->returns;
+    if (collect_handles(run, result) < 0)
+        return -1;
     if (run->gave_up || run->site_count == 0)
         return 0;
     uint32_t count = 0;
@@ -1166,6 +1766,23 @@ static int collect(ownership_run *run, ll_ownership_result *result)
     return 0;
 }
 
+/* When nothing is followed, only the returns are wanted: a function with
+ * no site still has returns that a summary reads. They are those of the
+ * return blocks, read without paths. */
+static void plain_returns(ownership_run *run)
+{
+    const ll_function *function = run->function;
+    for (ll_index b = 0; b < function->block_count; b++) {
+        const ll_block *block = &function->blocks[b];
+        if (block->terminator == LL_TERMINATOR_RETURN)
+            run->returns |= block->returned.kind == LL_VALUE_VARIABLE
+                                ? LL_RETURNS_OTHER
+                                : returned_kind(run, NULL, &block->returned);
+        else if (block->terminator != LL_TERMINATOR_NORETURN && block->successor_count == 0)
+            run->returns |= LL_RETURNS_OTHER;
+    }
+}
+
 int ll_ownership_analyze(const ll_function *function, ll_packs *packs,
                          const ll_ownership_options *options, ll_ownership_result *result)
 {
@@ -1179,11 +1796,16 @@ int ll_ownership_analyze(const ll_function *function, ll_packs *packs,
     run.state_limit = options->state_limit ? options->state_limit : LL_OWNERSHIP_STATE_LIMIT;
     run.packs = packs;
     run.program = options->program;
+    run.summaries = options->program ? options->summaries : NULL;
     run.id = run.program ? ll_program_function_id(run.program, function) : LL_NONE;
+    run.parameters = options->parameters;
+    run.queue_parameters = options->queue_parameters;
     if (prepare(&run, packs) < 0)
         goto fail;
     if (run.site_count > 0 && explore(&run) < 0)
         goto fail;
+    if (run.site_count == 0)
+        plain_returns(&run);
     if (collect(&run, result) < 0)
         goto fail;
     analysis_free(&run);
@@ -1199,6 +1821,7 @@ void ll_ownership_result_free(ll_ownership_result *result)
     for (uint32_t i = 0; i < result->defect_count; i++)
         free(result->defects[i].steps);
     free(result->defects);
+    free(result->handles);
     memset(result, 0, sizeof *result);
 }
 

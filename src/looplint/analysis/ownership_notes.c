@@ -6,9 +6,13 @@
  * user wrote: the tested variable and what it is ("assuming 'fd' is not
  * negative"), or for a call's result tested in place, the call ("assuming
  * the result of 'nest_join' is 0"); a test the CFG could not read says
- * which way it went. The last note is where the handle was lost.
+ * which way it went. The last note is where the handle was lost: a return
+ * it reaches still owned, the assignment that overwrites it, or (a queue
+ * item) the next get on its queue.
  */
 #include "ownership.h"
+
+#include "summary.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -154,8 +158,45 @@ int ll_ownership_add_notes(ll_finding *finding, const ll_unit *unit, const ll_fu
     case LL_OWNERSHIP_OVERWRITE:
         snprintf(message, sizeof message, "%s is overwritten here", holder);
         break;
+    case LL_OWNERSHIP_NEXT_GET: {
+        char next[128] = "the next get";
+        if (defect->next_call < function->call_count)
+            ll_ownership_call_name(&function->calls[defect->next_call], next, sizeof next);
+        snprintf(message, sizeof message,
+                 "%s is not marked done when '%s' gets the next item of its queue here", holder,
+                 next);
+        break;
+    }
     case LL_OWNERSHIP_DISCARD:
         return 0;
     }
     return add_note(finding, unit, defect->location, message);
+}
+
+int ll_ownership_add_origin_notes(ll_finding *finding, const ll_program *program,
+                                  const ll_summaries *summaries, uint32_t id, ll_index call)
+{
+    uint32_t count = ll_program_function_count(program);
+    /* Each step goes down one function that returns an owned resource;
+       a cycle of them is cut at the number of functions. */
+    for (uint32_t depth = 0; depth < count; depth++) {
+        uint32_t callee = ll_program_callee(program, id, call);
+        ll_index origin = LL_NONE;
+        if (callee == LL_NONE || !ll_summary_acquires(summaries, callee, &origin))
+            return 0;
+        const ll_unit *unit;
+        const ll_function *function = ll_program_function(program, callee, &unit);
+        if (origin >= function->call_count)
+            return 0;
+        char name[128];
+        ll_ownership_call_name(&function->calls[origin], name, sizeof name);
+        char message[320];
+        snprintf(message, sizeof message, "'%s' returns the handle from '%s' here",
+                 function->name ? function->name : "?", name);
+        if (add_note(finding, unit, function->calls[origin].location, message) < 0)
+            return -1;
+        id = callee;
+        call = origin;
+    }
+    return 0;
 }

@@ -4,23 +4,36 @@
  * with kind `resource` or `session`) that some path of the function
  * leaves open.
  *
- * The path-sensitive work is the ownership engine's (analysis/ownership.h):
- * this check picks the kinds, words the message and reports at the
- * acquiring call, with the path as notes. When the function itself closes
- * the same type elsewhere, the message names that function as the fix.
+ * The path-sensitive work is the ownership engine's (analysis/ownership.h),
+ * run over every function with the program's summaries (analysis/
+ * summary.h): a helper that closes what it is given closes it
+ * (`conn_free(c)`), one that keeps it takes it, and a function that
+ * returns an owned resource (`make_conn()`) acquires one where it is
+ * called. This check picks the kinds, words the message and reports at
+ * the acquiring call, with the path as notes (and, for such a function,
+ * where the resource it returns comes from). When the function itself
+ * closes the same type elsewhere, the message names that function as
+ * the fix.
  */
 #include "check.h"
 
 #include "../analysis/ownership.h"
+#include "../analysis/summary.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* The name of a call in this function that releases handles of the
- * acquired type (written into `buffer`), or NULL when there is none. */
 /* Defined at the end; reports name it. */
 extern const ll_check ll_check_unclosed_resource;
 
+typedef struct run {
+    const ll_check_context *context;
+    const ll_summaries *summaries;
+    ll_findings *out;
+} run;
+
+/* The name of a call in this function that releases handles of the
+ * acquired type (written into `buffer`), or NULL when there is none. */
 static const char *release_hint(const ll_check_context *context, const ll_function *function,
                                 const ll_acquire_rule *acquire, char *buffer, size_t size)
 {
@@ -40,8 +53,8 @@ static const char *release_hint(const ll_check_context *context, const ll_functi
     return NULL;
 }
 
-static int report(const ll_check_context *context, const ll_unit *unit, const ll_function *function,
-                  const ll_ownership_defect *defect, ll_findings *out)
+static int report(const run *checking, uint32_t id, const ll_unit *unit,
+                  const ll_function *function, const ll_ownership_defect *defect)
 {
     const ll_call *call = &function->calls[defect->call];
     char callee[128];
@@ -49,7 +62,7 @@ static int report(const ll_check_context *context, const ll_unit *unit, const ll
     char hint[160] = "";
     char holder[160];
     ll_ownership_call_name(call, callee, sizeof callee);
-    if (release_hint(context, function, defect->acquire, release, sizeof release))
+    if (release_hint(checking->context, function, defect->acquire, release, sizeof release))
         snprintf(hint, sizeof hint, " (use '%s')", release);
     const char *name = ll_ownership_variable_name(function, defect->variable);
     if (name)
@@ -60,45 +73,52 @@ static int report(const ll_check_context *context, const ll_unit *unit, const ll
     ll_finding *finding = NULL;
     switch (defect->kind) {
     case LL_OWNERSHIP_LEAK:
-        finding = ll_check_report(&ll_check_unclosed_resource, out, unit, function, call->location,
-                                  call->text, "%s opened by '%s' is not closed on every path%s",
-                                  holder, callee, hint);
+    case LL_OWNERSHIP_NEXT_GET: /* queue items are not followed here */
+        finding = ll_check_report(
+            &ll_check_unclosed_resource, checking->out, unit, function, call->location, call->text,
+            "%s opened by '%s' is not closed on every path%s", holder, callee, hint);
         break;
     case LL_OWNERSHIP_OVERWRITE:
         finding = ll_check_report(
-            &ll_check_unclosed_resource, out, unit, function, call->location, call->text,
+            &ll_check_unclosed_resource, checking->out, unit, function, call->location, call->text,
             "%s opened by '%s' is overwritten before it is closed%s", holder, callee, hint);
         break;
     case LL_OWNERSHIP_DISCARD:
-        finding = ll_check_report(&ll_check_unclosed_resource, out, unit, function, call->location,
-                                  call->text,
+        finding = ll_check_report(&ll_check_unclosed_resource, checking->out, unit, function,
+                                  call->location, call->text,
                                   "the resource opened by '%s' is discarded: it can never be "
                                   "closed",
                                   callee);
         break;
     }
-    if (!finding)
+    if (!finding || ll_ownership_add_origin_notes(finding, checking->context->program,
+                                                  checking->summaries, id, defect->call) < 0)
         return -1;
     return ll_ownership_add_notes(finding, unit, function, defect);
 }
 
-static int check_function(const ll_check_context *context, const ll_unit *unit,
-                          const ll_function *function, ll_findings *out)
+static int visit(void *context, uint32_t id, const ll_unit *unit, const ll_function *function,
+                 const ll_ownership_result *result)
 {
-    if (!function->is_definition || !context->packs)
+    for (uint32_t i = 0; i < result->defect_count; i++)
+        if (report(context, id, unit, function, &result->defects[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int check_program(const ll_check_context *context, ll_findings *out)
+{
+    if (!context->program || !context->packs)
         return 0;
-    ll_ownership_options options = {
-        .kinds = LL_OWNERSHIP_KIND(LL_RESOURCE) | LL_OWNERSHIP_KIND(LL_RESOURCE_SESSION),
-        .program = context->program,
-    };
-    ll_ownership_result result;
-    if (ll_ownership_analyze(function, context->packs, &options, &result) < 0)
+    ll_summaries *summaries = ll_summaries_new(context->program, context->packs);
+    if (!summaries)
         return -1;
-    ll_ownership_account(&result, context->statistics);
-    int status = 0;
-    for (uint32_t i = 0; i < result.defect_count && status == 0; i++)
-        status = report(context, unit, function, &result.defects[i], out);
-    ll_ownership_result_free(&result);
+    run checking = {context, summaries, out};
+    int status =
+        ll_ownership_each(context->program, context->packs, summaries,
+                          LL_OWNERSHIP_KIND(LL_RESOURCE) | LL_OWNERSHIP_KIND(LL_RESOURCE_SESSION),
+                          context->statistics, visit, &checking);
+    ll_summaries_free(summaries);
     return status;
 }
 
@@ -106,6 +126,6 @@ const ll_check ll_check_unclosed_resource = {
     .id = "unclosed-resource",
     .severity = LL_SEVERITY_ERROR,
     .summary = "a resource that some path leaves open",
-    .check_function = check_function,
-    .check_program = NULL,
+    .check_function = NULL,
+    .check_program = check_program,
 };

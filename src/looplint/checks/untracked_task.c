@@ -6,21 +6,32 @@
  * to a function that takes it).
  *
  * The path-sensitive work is the ownership engine's (analysis/ownership.h)
- * over the acquiring calls whose kind is `task`; what releases a task is
- * the packs' `join` role, and a join with a finite deadline only where its
- * result says it succeeded. Reported at the spawn call, with the path.
+ * over the acquiring calls whose kind is `task`, with the program's
+ * summaries (analysis/summary.h); what releases a task is the packs'
+ * `join` role, and a join with a finite deadline only where its result
+ * says it succeeded. A helper that joins the handle it is given on every
+ * path joins it; one that keeps it takes it; a function that returns a
+ * task it spawned spawns one where it is called. Reported at the spawn
+ * call (or the call of such a function), with the path.
  */
 #include "check.h"
 
 #include "../analysis/ownership.h"
+#include "../analysis/summary.h"
 
 #include <stdio.h>
 
 /* Defined at the end; reports name it. */
 extern const ll_check ll_check_untracked_task;
 
-static int report(const ll_unit *unit, const ll_function *function,
-                  const ll_ownership_defect *defect, ll_findings *out)
+typedef struct run {
+    const ll_check_context *context;
+    const ll_summaries *summaries;
+    ll_findings *out;
+} run;
+
+static int report(const run *checking, uint32_t id, const ll_unit *unit,
+                  const ll_function *function, const ll_ownership_defect *defect)
 {
     const ll_call *call = &function->calls[defect->call];
     char spawn[128];
@@ -32,9 +43,11 @@ static int report(const ll_unit *unit, const ll_function *function,
     else
         snprintf(holder, sizeof holder, "the task handle");
 
+    ll_findings *out = checking->out;
     ll_finding *finding = NULL;
     switch (defect->kind) {
     case LL_OWNERSHIP_LEAK:
+    case LL_OWNERSHIP_NEXT_GET: /* queue items are not followed here */
         finding =
             ll_check_report(&ll_check_untracked_task, out, unit, function, call->location,
                             call->text, "%s from '%s' is not joined on every path", holder, spawn);
@@ -52,28 +65,33 @@ static int report(const ll_unit *unit, const ll_function *function,
                                   spawn);
         break;
     }
-    if (!finding)
+    if (!finding || ll_ownership_add_origin_notes(finding, checking->context->program,
+                                                  checking->summaries, id, defect->call) < 0)
         return -1;
     return ll_ownership_add_notes(finding, unit, function, defect);
 }
 
-static int check_function(const ll_check_context *context, const ll_unit *unit,
-                          const ll_function *function, ll_findings *out)
+static int visit(void *context, uint32_t id, const ll_unit *unit, const ll_function *function,
+                 const ll_ownership_result *result)
 {
-    if (!function->is_definition || !context->packs)
+    for (uint32_t i = 0; i < result->defect_count; i++)
+        if (report(context, id, unit, function, &result->defects[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int check_program(const ll_check_context *context, ll_findings *out)
+{
+    if (!context->program || !context->packs)
         return 0;
-    ll_ownership_options options = {
-        .kinds = LL_OWNERSHIP_KIND(LL_RESOURCE_TASK),
-        .program = context->program,
-    };
-    ll_ownership_result result;
-    if (ll_ownership_analyze(function, context->packs, &options, &result) < 0)
+    ll_summaries *summaries = ll_summaries_new(context->program, context->packs);
+    if (!summaries)
         return -1;
-    ll_ownership_account(&result, context->statistics);
-    int status = 0;
-    for (uint32_t i = 0; i < result.defect_count && status == 0; i++)
-        status = report(unit, function, &result.defects[i], out);
-    ll_ownership_result_free(&result);
+    run checking = {context, summaries, out};
+    int status = ll_ownership_each(context->program, context->packs, summaries,
+                                   LL_OWNERSHIP_KIND(LL_RESOURCE_TASK), context->statistics, visit,
+                                   &checking);
+    ll_summaries_free(summaries);
     return status;
 }
 
@@ -81,6 +99,6 @@ const ll_check ll_check_untracked_task = {
     .id = "untracked-task",
     .severity = LL_SEVERITY_ERROR,
     .summary = "a spawned task whose handle is dropped without a join",
-    .check_function = check_function,
-    .check_program = NULL,
+    .check_function = NULL,
+    .check_program = check_program,
 };
