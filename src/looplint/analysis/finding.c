@@ -201,7 +201,8 @@ static int compare_places(const ll_place *a, const ll_place *b) {
 }
 
 static int compare_findings(const void *left, const void *right) {
-    const ll_finding *a = left, *b = right;
+    const ll_finding *a = left;
+    const ll_finding *b = right;
     int order = compare_places(&a->place, &b->place);
     if (order)
         return order;

@@ -51,7 +51,8 @@ static const char *next_word(const char **cursor, size_t *length)
 static bool same_words(const char *a, const char *b)
 {
     for (;;) {
-        size_t length_a = 0, length_b = 0;
+        size_t length_a = 0;
+        size_t length_b = 0;
         const char *word_a = next_word(&a, &length_a);
         const char *word_b = next_word(&b, &length_b);
         if (!word_a || !word_b)

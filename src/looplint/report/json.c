@@ -159,7 +159,8 @@ static json_t *tool_value(void)
  * suppressed findings still learns how many there are. */
 static json_t *summary_value(const ll_findings *findings)
 {
-    json_int_t by_severity[3] = {0}, suppressed = 0;
+    json_int_t by_severity[3] = {0};
+    json_int_t suppressed = 0;
     for (size_t i = 0; i < findings->count; i++) {
         if (findings->items[i].suppressed)
             suppressed++;

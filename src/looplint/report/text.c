@@ -121,7 +121,8 @@ static void print_finding(struct text_writer *writer, const ll_finding *finding)
  * printed. */
 static void print_summary(struct text_writer *writer)
 {
-    size_t parts = 0, total = 0;
+    size_t parts = 0;
+    size_t total = 0;
     for (size_t i = 0; i < 3; i++)
         parts += writer->printed[summary_order[i]] != 0;
     for (size_t i = 0; i < 3; i++) {

@@ -163,7 +163,9 @@ static int query_integer(sqlite3 *db, const char *sql, sqlite3_int64 *value)
 
 static int identify(sqlite3 *db, const char *path, identity *found, ll_error *error)
 {
-    sqlite3_int64 application_id = 0, version = 0, objects = 0;
+    sqlite3_int64 application_id = 0;
+    sqlite3_int64 version = 0;
+    sqlite3_int64 objects = 0;
     int code = query_integer(db, "PRAGMA application_id", &application_id);
     if (code == SQLITE_OK)
         code = query_integer(db, "PRAGMA user_version", &version);
@@ -199,7 +201,8 @@ static int acceptable(const identity *found, int newest, const char *path, ll_er
 
 static int check_integrity(sqlite3 *db, const char *path, ll_error *error)
 {
-    sqlite3_int64 pages = 0, page_size = 0;
+    sqlite3_int64 pages = 0;
+    sqlite3_int64 page_size = 0;
     int code = query_integer(db, "PRAGMA page_count", &pages);
     if (code == SQLITE_OK)
         code = query_integer(db, "PRAGMA page_size", &page_size);
@@ -227,7 +230,7 @@ static int check_integrity(sqlite3 *db, const char *path, ll_error *error)
 
 int ll_schema_verify(sqlite3 *db, const char *path, int newest, ll_error *error)
 {
-    identity found;
+    identity found = {0};
     if (identify(db, path, &found, error) < 0 || acceptable(&found, newest, path, error) < 0)
         return -1;
     return check_integrity(db, path, error);
@@ -251,7 +254,7 @@ static int set_identity(sqlite3 *db, int version)
 int ll_schema_upgrade(sqlite3 *db, const char *path, const char *const *steps, int count,
                       ll_error *error)
 {
-    identity found;
+    identity found = {0};
     if (identify(db, path, &found, error) < 0 || acceptable(&found, count, path, error) < 0)
         return -1;
     if (found.application_id == LL_STORE_APPLICATION_ID && found.version == count)

