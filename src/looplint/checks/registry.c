@@ -21,6 +21,7 @@ extern const ll_check ll_check_unclosed_resource;
 extern const ll_check ll_check_lock_across_suspend;
 extern const ll_check ll_check_queue_not_drained;
 extern const ll_check ll_check_unhandled_shutdown;
+extern const ll_check ll_check_busy_loop;
 
 static const ll_check *const registry[] = {
     &ll_check_blocking_call,  &ll_check_untracked_task,    &ll_check_unobserved_failure,
@@ -28,6 +29,7 @@ static const ll_check *const registry[] = {
     &ll_check_lock_across_suspend,
     &ll_check_queue_not_drained,
     &ll_check_unhandled_shutdown,
+    &ll_check_busy_loop,
 };
 
 const ll_check *const *ll_checks(size_t *count) {
