@@ -148,11 +148,16 @@ int ll_ownership_add_notes(ll_finding *finding, const ll_unit *unit, const ll_fu
     char message[256];
     if (name)
         snprintf(holder, sizeof holder, "'%s'", name);
+    else if (defect->acquire->kind == LL_RESOURCE_QUEUE_ITEM)
+        snprintf(holder, sizeof holder, "the item");
     else
         snprintf(holder, sizeof holder, "the handle");
     switch (defect->kind) {
     case LL_OWNERSHIP_LEAK:
-        snprintf(message, sizeof message, "%s is still owned when the function returns here",
+        snprintf(message, sizeof message,
+                 defect->acquire->kind == LL_RESOURCE_QUEUE_ITEM
+                     ? "%s is not marked done when the function returns here"
+                     : "%s is still owned when the function returns here",
                  holder);
         break;
     case LL_OWNERSHIP_OVERWRITE:
