@@ -23,6 +23,7 @@ extern const ll_check ll_check_queue_not_drained;
 extern const ll_check ll_check_unhandled_shutdown;
 extern const ll_check ll_check_busy_loop;
 extern const ll_check ll_check_missing_task_done;
+extern const ll_check ll_check_session_per_request;
 
 static const ll_check *const registry[] = {
     &ll_check_blocking_call,  &ll_check_untracked_task,    &ll_check_unobserved_failure,
@@ -32,6 +33,7 @@ static const ll_check *const registry[] = {
     &ll_check_unhandled_shutdown,
     &ll_check_busy_loop,
     &ll_check_missing_task_done,
+    &ll_check_session_per_request,
 };
 
 const ll_check *const *ll_checks(size_t *count) {
