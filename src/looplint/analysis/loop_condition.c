@@ -7,6 +7,7 @@
  */
 #include "loop_condition.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void ll_loop_mark_blocks(const ll_function *function, const ll_loop *loop, bool *in_loop)
@@ -188,18 +189,88 @@ static enum bound_role bound_role(const ll_function *function, const bool *in_lo
     return updated ? BOUND_COUNTER : BOUND_FIXED;
 }
 
-bool ll_loop_bound_is_constant(const ll_function *function, const ll_loop *loop,
+/* Whether every way from the header around to it passes `block`. */
+static int on_every_way_around(const ll_function *function, const ll_loop *loop,
+                               const bool *in_loop, ll_index block)
+{
+    if (block == loop->header)
+        return 1;
+    bool *seen = calloc((size_t)function->block_count + 1, sizeof *seen);
+    ll_index *queue = malloc(((size_t)function->block_count + 1) * sizeof *queue);
+    int result = -1;
+    if (!seen || !queue)
+        goto done;
+    uint32_t head = 0;
+    uint32_t tail = 0;
+    queue[tail++] = loop->header;
+    result = 1;
+    while (head < tail && result == 1) {
+        const ll_block *at = &function->blocks[queue[head++]];
+        for (uint32_t s = 0; s < at->successor_count; s++) {
+            ll_index next = at->successors[s];
+            if (next >= function->block_count || !in_loop[next] || next == block || seen[next])
+                continue;
+            if (next == loop->header) {
+                result = 0;
+                break;
+            }
+            seen[next] = true;
+            queue[tail++] = next;
+        }
+    }
+done:
+    free(seen);
+    free(queue);
+    return result;
+}
+
+/* Whether some way out of the loop tests a counter against a constant
+ * (`i < 8`, the first part of `i < 8 && status == 0`) on every way
+ * around: whatever else the loop tests, it runs at most that many times. */
+static int counter_exit(const ll_function *function, const ll_loop *loop, const bool *in_loop)
+{
+    for (ll_index b = 0; b < function->block_count; b++) {
+        const ll_block *block = &function->blocks[b];
+        if (!in_loop[b] || block->terminator != LL_TERMINATOR_BRANCH ||
+            block->test.relation == LL_RELATION_UNKNOWN ||
+            bound_role(function, in_loop, block->test.variable) != BOUND_COUNTER)
+            continue;
+        bool leaves = false;
+        for (uint32_t s = 0; s < block->successor_count; s++)
+            leaves |=
+                block->successors[s] < function->block_count && !in_loop[block->successors[s]];
+        if (!leaves)
+            continue;
+        int every = on_every_way_around(function, loop, in_loop, b);
+        if (every != 0)
+            return every;
+    }
+    return 0;
+}
+
+int ll_loop_bound_is_constant(const ll_function *function, const ll_loop *loop, const bool *in_loop)
+{
+    if (loop->condition_constant_true)
+        return 0;
+    if (loop->condition_call_count == 0 && !loop->condition_reads_memory) {
+        bool counted = false;
+        bool fixed = true;
+        for (uint32_t i = 0; i < loop->condition_variable_count && fixed; i++) {
+            enum bound_role role = bound_role(function, in_loop, loop->condition_variables[i]);
+            fixed = role != BOUND_DATA;
+            counted |= role == BOUND_COUNTER;
+        }
+        if (fixed && counted)
+            return 1;
+    }
+    return counter_exit(function, loop, in_loop);
+}
+
+ll_index ll_loop_data_variable(const ll_function *function, const ll_loop *loop,
                                const bool *in_loop)
 {
-    if (loop->condition_constant_true || loop->condition_call_count > 0 ||
-        loop->condition_reads_memory)
-        return false;
-    bool counted = false;
-    for (uint32_t i = 0; i < loop->condition_variable_count; i++) {
-        enum bound_role role = bound_role(function, in_loop, loop->condition_variables[i]);
-        if (role == BOUND_DATA)
-            return false;
-        counted |= role == BOUND_COUNTER;
-    }
-    return counted;
+    for (uint32_t i = 0; i < loop->condition_variable_count; i++)
+        if (bound_role(function, in_loop, loop->condition_variables[i]) == BOUND_DATA)
+            return loop->condition_variables[i];
+    return LL_NONE;
 }

@@ -20,15 +20,18 @@
  * `loop-state` function. Each rule errs on the side of "it can change":
  * a loop that might end is never called endless.
  *
- * Is the bound a constant? When the condition has no call and reads no
- * memory, and every local it names is either a counter - assigned only
- * constants before the loop and only updated (++, +=, i = i * 2) in it -
- * or a local assigned only constants and not in the loop; and one of them
- * at least is a counter. `for (i = 0; i < 8; i++)` and `while (n < MAX)`
- * with `n++` in the body are bounded; a parameter, a call's result, a
- * field, or a flag the loop sets to a constant make the loop driven by
- * data. An update by a value that is not a constant (`i += step`) reads
- * as one by a constant: the facts do not tell them apart.
+ * Is the bound a constant? A counter is a local assigned only constants
+ * before the loop and only updated (++, +=, i = i * 2) in it. The bound
+ * is a constant when the condition has no call and reads no memory, and
+ * every local it names is a counter or a local assigned only constants
+ * and not in the loop, one of them at least a counter; or when, on every
+ * way around, the loop passes a test of a counter against a constant
+ * that leaves it (`i < 8 && status == 0`, `while (n < MAX && spawn(...)
+ * == 0) n++;`), whatever else it tests. `for (i = 0; i < 8; i++)` is
+ * bounded; a parameter, a call's result, a field, or a flag the loop sets
+ * to a constant make the loop driven by data. An update by a value that
+ * is not a constant (`i += step`) reads as one by a constant: the facts
+ * do not tell them apart.
  */
 #ifndef LOOPLINT_LOOP_CONDITION_H
 #define LOOPLINT_LOOP_CONDITION_H
@@ -72,8 +75,14 @@ bool ll_loop_test_can_change(const ll_function *function, const ll_loop *loop, c
                              ll_packs *packs, ll_index block);
 
 /* Whether `loop` runs a number of times fixed by constants (see the top
- * of the file). */
-bool ll_loop_bound_is_constant(const ll_function *function, const ll_loop *loop,
+ * of the file): 1 or 0, or -1 when out of memory. */
+int ll_loop_bound_is_constant(const ll_function *function, const ll_loop *loop,
+                              const bool *in_loop);
+
+/* The first local the condition names whose value comes from data (not
+ * a counter, nor a local assigned only constants), for messages; LL_NONE
+ * when there is none. */
+ll_index ll_loop_data_variable(const ll_function *function, const ll_loop *loop,
                                const bool *in_loop);
 
 #endif
