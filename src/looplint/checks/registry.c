@@ -22,6 +22,7 @@ extern const ll_check ll_check_lock_across_suspend;
 extern const ll_check ll_check_queue_not_drained;
 extern const ll_check ll_check_unhandled_shutdown;
 extern const ll_check ll_check_busy_loop;
+extern const ll_check ll_check_unbounded_spawn;
 extern const ll_check ll_check_missing_task_done;
 extern const ll_check ll_check_session_per_request;
 
@@ -32,6 +33,7 @@ static const ll_check *const registry[] = {
     &ll_check_queue_not_drained,
     &ll_check_unhandled_shutdown,
     &ll_check_busy_loop,
+    &ll_check_unbounded_spawn,
     &ll_check_missing_task_done,
     &ll_check_session_per_request,
 };
