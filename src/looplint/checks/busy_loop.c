@@ -64,11 +64,11 @@ typedef struct scratch {
 static int scratch_reserve(scratch *scratch, uint32_t block_count)
 {
     size_t n = (size_t)block_count + 1;
-    scratch->in_loop = malloc(n * sizeof *scratch->in_loop);
-    scratch->suspends = malloc(n * sizeof *scratch->suspends);
-    scratch->escapes = malloc(n * sizeof *scratch->escapes);
-    scratch->from = malloc(n * sizeof *scratch->from);
-    scratch->queue = malloc(n * sizeof *scratch->queue);
+    scratch->in_loop = calloc(n, sizeof *scratch->in_loop);
+    scratch->suspends = calloc(n, sizeof *scratch->suspends);
+    scratch->escapes = calloc(n, sizeof *scratch->escapes);
+    scratch->from = calloc(n, sizeof *scratch->from);
+    scratch->queue = calloc(n, sizeof *scratch->queue);
     return scratch->in_loop && scratch->suspends && scratch->escapes && scratch->from &&
                    scratch->queue
                ? 0

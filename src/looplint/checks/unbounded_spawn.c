@@ -84,10 +84,10 @@ typedef struct walk_space {
 static int walk_space_reserve(walk_space *space, uint32_t block_count)
 {
     size_t n = (size_t)block_count + 1;
-    space->in_loop = malloc(n * sizeof *space->in_loop);
-    space->goes_around = malloc(n * sizeof *space->goes_around);
-    space->seen = malloc(n * sizeof *space->seen);
-    space->queue = malloc(n * sizeof *space->queue);
+    space->in_loop = calloc(n, sizeof *space->in_loop);
+    space->goes_around = calloc(n, sizeof *space->goes_around);
+    space->seen = calloc(n, sizeof *space->seen);
+    space->queue = calloc(n, sizeof *space->queue);
     return space->in_loop && space->goes_around && space->seen && space->queue ? 0 : -1;
 }
 
