@@ -41,10 +41,15 @@ static const char test_pack[] =
     "suspend nest_join deadline=2 forever=-1 needs-timeout\n"
     "cancel nest_cancel handle=1\n"
     "takes adopt args=1\n"
-    "borrows inspect args=1\n";
+    "borrows inspect args=1\n"
+    "acquire queue_get kind=queue-item handle=out2 fail=nonzero type=item\n"
+    "suspend queue_get deadline=3 forever=-1\n"
+    "borrows queue_get args=1\n"
+    "item-done queue_done handle=1\n";
 
 #define RESOURCES (LL_OWNERSHIP_KIND(LL_RESOURCE) | LL_OWNERSHIP_KIND(LL_RESOURCE_SESSION))
 #define TASKS     LL_OWNERSHIP_KIND(LL_RESOURCE_TASK)
+#define ITEMS     LL_OWNERSHIP_KIND(LL_RESOURCE_QUEUE_ITEM)
 
 /* ---- The builder ------------------------------------------------------------------ */
 
@@ -1336,6 +1341,193 @@ static void test_call_name_as_written(void **state)
     assert_string_equal(ll_ownership_call_name(&call, buffer, sizeof buffer), "nest_spawn_at");
 }
 
+/* ---- Fates, returns, parameters --------------------------------------------------------- */
+
+/* What became of the handle: FILE *f = fopen(); if (!f) return NULL; ENDING */
+static void test_fates(void **state)
+{
+    ll_index open, f;
+    builder *b = opened(&open, &f);
+    CALL(b, 2, LL_NONE, "fclose", V(f));
+    uint32_t close_line = b->line - 1;
+    ret(b, 2, K(0));
+    ll_ownership_result result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.handle_count, 1);
+    assert_int_equal(result.handles[0].call, open);
+    assert_int_equal(result.handles[0].parameter, 0);
+    assert_int_equal(result.handles[0].fates, LL_FATE_RELEASED);
+    assert_int_equal(result.handles[0].released.line, close_line);
+    assert_int_equal(result.handles[0].loop, LL_NONE);
+    assert_int_equal(result.returns, LL_RETURNS_ZERO);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+
+    b = opened(&open, &f);
+    store(b, 2, V(f));
+    ret(b, 2, K(-1));
+    result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.handles[0].fates, LL_FATE_ESCAPED);
+    assert_int_equal(result.returns, LL_RETURNS_ZERO | LL_RETURNS_NEGATIVE);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+
+    b = opened(&open, &f);
+    ret(b, 2, V(f));
+    result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.handles[0].fates, LL_FATE_RETURNED);
+    assert_int_equal(result.returns, LL_RETURNS_ZERO | LL_RETURNS_HANDLE);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+
+    b = opened(&open, &f);
+    CALL(b, 2, LL_NONE, "unknown", V(f));
+    ret(b, 2, OTHER);
+    result = analyze(*state, b, RESOURCES);
+    assert_int_equal(result.handles[0].fates, LL_FATE_UNKNOWN);
+    assert_int_equal(result.returns, LL_RETURNS_ZERO | LL_RETURNS_OTHER);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* A handle still held when its loop is left:
+ *   B0: jump B1;  B1: if (?) B2 else B3;  B2: f = fopen(); if (!f) B1 else B4;
+ *   B4: [fclose(f);] goto B1;  B3: return 0
+ * and one that leaves the loop with it: B4: break (to B5: fclose(f); return). */
+static void test_left_loop(void **state)
+{
+    for (int closes = 0; closes < 2; closes++) {
+        builder *b = build();
+        ll_index f = pointer(b, "f");
+        blocks(b, 6);
+        jump(b, 0, 1);
+        branch_unknown(b, 1, 2, 3);
+        CALL(b, 2, f, "fopen", STR, STR);
+        branch(b, 2, f, EQ, 0, 1, 4);
+        if (closes) {
+            CALL(b, 4, LL_NONE, "fclose", V(f));
+            jump(b, 4, 1);
+        } else {
+            jump(b, 4, 5);
+        }
+        ret(b, 3, K(0));
+        CALL(b, 5, LL_NONE, "fclose", V(f));
+        ret(b, 5, K(0));
+        ll_loop *loop = ll_function_add_loop(b->function);
+        assert_non_null(loop);
+        loop->header = 1;
+        for (ll_index block = 1; block <= 4; block++)
+            assert_int_equal(ll_loop_add_block(loop, block), 0);
+        ll_ownership_result result = analyze(*state, b, RESOURCES);
+        assert_int_equal(result.defect_count, 0);
+        assert_int_equal(result.handles[0].loop, 0);
+        assert_int_equal(result.handles[0].fates,
+                         closes ? LL_FATE_RELEASED : LL_FATE_RELEASED | LL_FATE_LEFT_LOOP);
+        ll_ownership_result_free(&result);
+        unbuild(b);
+    }
+}
+
+/* Parameters followed for a summary:
+ * int f(FILE *fp, int fd) { if (fd < 0) return -1; close(fd); return 0; } */
+static void test_parameters_followed(void **state)
+{
+    builder *b = build();
+    ll_index fp = variable(b, "fp", LL_VARIABLE_PARAMETER, true);
+    ll_index fd = parameter(b, "fd");
+    blocks(b, 3);
+    branch(b, 0, fd, LT, 0, 1, 2);
+    ret(b, 1, K(-1));
+    CALL(b, 2, LL_NONE, "close", V(fd));
+    ret(b, 2, K(0));
+    ll_ownership_options options = {.kinds = RESOURCES, .parameters = 3, .queue_parameters = 1};
+    ll_ownership_result result;
+    assert_int_equal(ll_ownership_analyze(b->function, *state, &options, &result), 0);
+    assert_int_equal(result.defect_count, 0);
+    assert_int_equal(result.handle_count, 3);
+    assert_int_equal(result.handles[0].parameter, 1);
+    assert_false(result.handles[0].queue);
+    assert_int_equal(result.handles[0].fates, LL_FATE_HELD);
+    /* The failed fd (fd < 0) has no fate: it is not the caller's handle. */
+    assert_int_equal(result.handles[1].parameter, 2);
+    assert_int_equal(result.handles[1].fates, LL_FATE_RELEASED);
+    assert_int_equal(result.handles[2].parameter, 1);
+    assert_true(result.handles[2].queue);
+    assert_int_equal(result.handles[2].fates, LL_FATE_HELD);
+    ll_ownership_result_free(&result);
+    (void)fp;
+    unbuild(b);
+}
+
+/* ---- Queue items ---------------------------------------------------------------------------- */
+
+/* if (queue_get(q, &item, -1) != 0) return -1;      B0 -> B1 / B2
+ * if (item == NULL) return 0;                      B2 -> B3 / B4   (the sentinel)
+ * queue_done(q); return 0;                         B4
+ * The NULL item is an item: its branch is followed, and leaks. */
+static void test_null_item_is_an_item(void **state)
+{
+    builder *b = build();
+    ll_index q = variable(b, "q", LL_VARIABLE_PARAMETER, true);
+    ll_index item = pointer(b, "item");
+    ll_index t = temporary(b, false);
+    blocks(b, 5);
+    ll_index get = CALL(b, 0, t, "queue_get", V(q), ADDR(item), K(-1));
+    branch(b, 0, t, NE, 0, 1, 2);
+    ret(b, 1, K(-1));
+    branch(b, 2, item, EQ, 0, 3, 4);
+    ret(b, 3, K(0));
+    uint32_t leak_line = line_of(b, 3);
+    CALL(b, 4, LL_NONE, "queue_done", V(q));
+    ret(b, 4, K(0));
+    ll_ownership_result result = analyze(*state, b, ITEMS);
+    assert_int_equal(result.defect_count, 1);
+    expect_defect(&result, 0, LL_OWNERSHIP_LEAK, get, item, leak_line);
+    expect_step(&result.defects[0], 1, item, EQ, 0, true);
+    ll_ownership_result_free(&result);
+    unbuild(b);
+}
+
+/* Two gets on the same queue, the first item not done:
+ * if (queue_get(q, &a, -1) != 0) return;  if (queue_get(q, &b, -1) != 0) return;
+ * queue_done(q); queue_done(q); return;
+ * The first item is not done when the second get runs; on another queue
+ * (r) it would not matter. The item's variable may be reused. */
+static void test_next_get_on_the_same_queue(void **state)
+{
+    for (int same = 0; same < 2; same++) {
+        builder *b = build();
+        ll_index q = variable(b, "q", LL_VARIABLE_PARAMETER, true);
+        ll_index r = variable(b, "r", LL_VARIABLE_PARAMETER, true);
+        ll_index item = pointer(b, "item");
+        ll_index t = temporary(b, false);
+        ll_index u = temporary(b, false);
+        blocks(b, 4);
+        ll_index first = CALL(b, 0, t, "queue_get", V(q), ADDR(item), K(-1));
+        branch(b, 0, t, NE, 0, 1, 2);
+        ret(b, 1, OTHER);
+        ll_index second = CALL(b, 2, u, "queue_get", V(same ? q : r), ADDR(item), K(-1));
+        jump(b, 2, 3);
+        CALL(b, 3, LL_NONE, "queue_done", V(q));
+        CALL(b, 3, LL_NONE, "queue_done", V(r));
+        ret(b, 3, OTHER);
+        ll_ownership_result result = analyze(*state, b, ITEMS);
+        if (same) {
+            /* Reported once, at the second get; the dones at the end
+               settle the second item. */
+            assert_int_equal(result.defect_count, 1);
+            const ll_ownership_defect *defect = &result.defects[0];
+            assert_int_equal(defect->kind, LL_OWNERSHIP_NEXT_GET);
+            assert_int_equal(defect->call, first);
+            assert_int_equal(defect->next_call, second);
+            assert_int_equal(defect->location.line, b->function->calls[second].location.line);
+        } else {
+            assert_int_equal(result.defect_count, 0);
+        }
+        ll_ownership_result_free(&result);
+        unbuild(b);
+    }
+}
+
 /* ---- The checks ------------------------------------------------------------------------------ */
 
 extern const ll_check ll_check_unclosed_resource;
@@ -1542,6 +1734,11 @@ int main(void)
         cmocka_unit_test(test_unclosed_resource_messages),
         cmocka_unit_test(test_untracked_task_messages),
         cmocka_unit_test(test_checks_count_and_skip_declarations),
+        cmocka_unit_test(test_fates),
+        cmocka_unit_test(test_left_loop),
+        cmocka_unit_test(test_parameters_followed),
+        cmocka_unit_test(test_null_item_is_an_item),
+        cmocka_unit_test(test_next_get_on_the_same_queue),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
