@@ -2,8 +2,10 @@
  * loop_condition.c - whether a loop's condition can change, and whether
  * its bound is a constant (loop_condition.h says by which rules).
  *
- * Everything here is one pass over the function's operations per
- * question: functions are small, and a loop is asked about once.
+ * Each question is a pass over the function's operations (per variable
+ * asked about), and a constant bound at most a walk of the loop's blocks
+ * per test of a counter: functions are small, and a loop is asked about
+ * once per check.
  */
 #include "loop_condition.h"
 
