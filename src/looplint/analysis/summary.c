@@ -268,13 +268,19 @@ typedef struct snapshot {
     uint32_t returns;
     const ll_acquire_rule *returned_from;
     bool returned_mixed, unknown, acquires;
-    uint64_t fates; /* a digest of the parameters' fates */
+    enum ll_failure failure; /* of the acquisition callers see */
+    uint64_t fates;          /* a digest of the parameters' fates */
 } snapshot;
 
 static snapshot take_snapshot(const ll_summaries *summaries, const summary *function)
 {
-    snapshot taken = {function->returns, function->returned_from, function->returned_mixed,
-                      function->unknown, function->acquires,      0};
+    snapshot taken = {function->returns,
+                      function->returned_from,
+                      function->returned_mixed,
+                      function->unknown,
+                      function->acquires,
+                      function->acquired.failure,
+                      0};
     for (uint32_t p = 0; p < function->parameter_count; p++)
         taken.fates += (uint64_t)summaries->handle_fates[function->first + p] +
                        summaries->queue_fates[function->first + p];
@@ -286,7 +292,8 @@ static bool same_snapshot(const snapshot *left, const snapshot *right)
 {
     return left->returns == right->returns && left->returned_from == right->returned_from &&
            left->returned_mixed == right->returned_mixed && left->unknown == right->unknown &&
-           left->acquires == right->acquires && left->fates == right->fates;
+           left->acquires == right->acquires && left->failure == right->failure &&
+           left->fates == right->fates;
 }
 
 /* Runs the engine over function `id` with the summaries as they stand.
