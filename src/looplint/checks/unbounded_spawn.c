@@ -52,6 +52,10 @@
 
 extern const ll_check ll_check_unbounded_spawn;
 
+/* The functions a call through a pointer may reach, or a spawn may start,
+ * that are looked at; past that the check stays on the silent side. */
+enum { CALLEES_LOOKED_AT = 16 };
+
 /* What the whole program's analysis keeps. */
 typedef struct spawns {
     const ll_check_context *context;
@@ -128,12 +132,17 @@ static bool is_wait(const ll_function_rule *rule)
     return (rule->roles & LL_ROLE_MUST_OBSERVE) && rule->entry_count == 0;
 }
 
-/* Whether some user function call `call` of `id` reaches is marked. */
+/* Whether some user function call `call` of `id` reaches is marked. A
+ * call through a pointer that may reach more functions than are looked
+ * at might reach a marked one: every mark here (takes a permit, waits,
+ * spawns) leads to silence or to a closer look, so it counts as one. */
 static bool reaches_marked(const spawns *s, uint32_t id, ll_index call, const ll_reach_mark *marks)
 {
-    uint32_t callees[16];
-    uint32_t count = ll_program_callees(s->program, id, call, callees, 16);
-    for (uint32_t k = 0; k < count && k < 16; k++)
+    uint32_t callees[CALLEES_LOOKED_AT];
+    uint32_t count = ll_program_callees(s->program, id, call, callees, CALLEES_LOOKED_AT);
+    if (count > CALLEES_LOOKED_AT)
+        return true;
+    for (uint32_t k = 0; k < count; k++)
         if (marks[callees[k]].marked)
             return true;
     return false;
@@ -234,13 +243,15 @@ static bool permit_first(const spawns *s, uint32_t id, walk_space *scratch)
 }
 
 /* Whether every function spawn `call` of `id` may start takes a permit at
- * its start; true too when none can be resolved (silent: cannot decide). */
+ * its start: 1 or 0 (-1 when out of memory); 1 too when none can be
+ * resolved, or too many (silent: the check cannot decide). */
 static int tasks_take_permits(spawns *s, uint32_t id, ll_index call, const ll_entry_rule *entry)
 {
-    uint32_t tasks[16];
-    uint32_t count = ll_reach_functions_of(s->program, id, call, entry->argument, tasks, 16);
-    if (count > 16)
-        count = 16;
+    uint32_t tasks[CALLEES_LOOKED_AT];
+    uint32_t count =
+        ll_reach_functions_of(s->program, id, call, entry->argument, tasks, CALLEES_LOOKED_AT);
+    if (count > CALLEES_LOOKED_AT)
+        return 1;
     for (uint32_t k = 0; k < count; k++) {
         uint32_t task = tasks[k];
         if (s->starts[task] < 0) {
@@ -571,10 +582,10 @@ static int check_helper_spawns(spawns *s, uint32_t id, const ll_loop *loop, ll_i
 static int check_call_in_loop(spawns *s, uint32_t id, const ll_loop *loop, ll_index via,
                               walk_space *scratch, ll_findings *out)
 {
-    uint32_t helpers[16];
-    uint32_t count = ll_program_callees(s->program, id, via, helpers, 16);
+    uint32_t helpers[CALLEES_LOOKED_AT];
+    uint32_t count = ll_program_callees(s->program, id, via, helpers, CALLEES_LOOKED_AT);
     int result = 0;
-    for (uint32_t k = 0; k < count && k < 16 && result == 0; k++) {
+    for (uint32_t k = 0; k < count && k < CALLEES_LOOKED_AT && result == 0; k++) {
         uint32_t helper = helpers[k];
         if (!s->spawners[helper].marked)
             continue;
