@@ -811,7 +811,7 @@ static void test_item_done_summaries(void **state)
     ret(b, 0, OTHER);
     /* void other(queue *q, queue *r) { queue_done(r); } */
     begin(b, "other", true);
-    q = parameter(b, "q", true);
+    (void)parameter(b, "q", true);
     ll_index r = parameter(b, "r", true);
     blocks(b, 1);
     CALL(b, 0, LL_NONE, "queue_done", V(r));

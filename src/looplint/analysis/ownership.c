@@ -919,18 +919,18 @@ static void queue_call(ownership_run *run, unsigned char *state, uint32_t site,
         }
 }
 
-/* A queue item is got while the item of `site`, from the same queue, is
- * not done yet: that item is the defect. */
-static int next_get(ownership_run *run, unsigned char *state, uint32_t site, uint32_t getting,
+/* A queue item is got (the acquisition of `site`) while the item of
+ * `held`, from the same queue, is not done yet: that item is the defect. */
+static int next_get(ownership_run *run, unsigned char *state, uint32_t held, uint32_t site,
                     const ll_operation *operation, cursor at)
 {
     const ll_call *call = &run->function->calls[operation->call];
-    if (same_queue(&run->sites[site].key, &run->sites[getting].key) != SAME_YES)
+    if (same_queue(&run->sites[held].key, &run->sites[site].key) != SAME_YES)
         return 0;
-    if (record_defect(run, site, LL_OWNERSHIP_NEXT_GET, best_alias(run, state, site),
+    if (record_defect(run, held, LL_OWNERSHIP_NEXT_GET, best_alias(run, state, held),
                       call->location, operation->call, at) < 0)
         return -1;
-    let_go(run, state, site, LL_FATE_NEXT_GET);
+    let_go(run, state, held, LL_FATE_NEXT_GET);
     return 0;
 }
 
@@ -945,9 +945,9 @@ static int acquire_handle(ownership_run *run, unsigned char *state, uint32_t sit
     ll_index holder = LL_NONE;
     ll_index decider = LL_NONE;
     if (where->keyed)
-        for (uint32_t other = 0; other < run->site_count; other++)
-            if (is_held(state[other]) && run->sites[other].keyed &&
-                next_get(run, state, other, site, operation, at) < 0)
+        for (uint32_t held = 0; held < run->site_count; held++)
+            if (is_held(state[held]) && run->sites[held].keyed &&
+                next_get(run, state, held, site, operation, at) < 0)
                 return -1;
     if (acquire->place == LL_HANDLE_RETURN) {
         if (operation->target == LL_NONE) {

@@ -225,7 +225,12 @@ static void derive_acquisition(const ll_summaries *summaries, summary *function)
     case LL_FAILURE_NONZERO_RETURN:
         if (zero && negative)
             return;
-        failure = zero ? LL_FAILURE_NULL : negative ? LL_FAILURE_NEGATIVE : LL_FAILURE_NONE;
+        if (zero)
+            failure = LL_FAILURE_NULL;
+        else if (negative)
+            failure = LL_FAILURE_NEGATIVE;
+        else
+            failure = LL_FAILURE_NONE;
         break;
     }
     function->acquired = (ll_acquire_rule){from->kind, LL_HANDLE_RETURN, 0, failure, from->type};
