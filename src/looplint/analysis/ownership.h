@@ -155,15 +155,16 @@ enum {
 
 typedef struct ll_ownership_result {
     ll_ownership_defect *defects; /* one per acquiring call at most, in
-                                     call order */
+                                     the order of their blocks */
     uint32_t defect_count;
     bool gave_up;                 /* the state limit was reached: no defects, and
                                      the fates and returns are incomplete */
     uint32_t unknown_calls;       /* calls not described by the packs or the
                                      summaries that were given a handle
                                      (responsibility ended there) */
-    ll_ownership_handle *handles; /* the acquiring calls followed, in call
-                                     order, then the parameters */
+    ll_ownership_handle *handles; /* the acquiring calls followed, in the
+                                     order of their blocks, then the
+                                     parameters */
     uint32_t handle_count;
     uint32_t returns; /* LL_RETURNS_*; 0 when no return is reachable */
 } ll_ownership_result;
