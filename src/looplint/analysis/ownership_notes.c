@@ -145,7 +145,7 @@ int ll_ownership_add_notes(ll_finding *finding, const ll_unit *unit, const ll_fu
             return -1;
     const char *name = ll_ownership_variable_name(function, defect->variable);
     char holder[160];
-    char message[256];
+    char message[512]; /* holder, a call name and the words around them */
     if (name)
         snprintf(holder, sizeof holder, "'%s'", name);
     else if (defect->acquire->kind == LL_RESOURCE_QUEUE_ITEM)
