@@ -81,27 +81,6 @@ static void set_universe(value_set *set)
     set_add(set, INT64_MIN, INT64_MAX);
 }
 
-static enum ll_relation relation_negate(enum ll_relation relation)
-{
-    switch (relation) {
-    case LL_RELATION_EQUAL:
-        return LL_RELATION_NOT_EQUAL;
-    case LL_RELATION_NOT_EQUAL:
-        return LL_RELATION_EQUAL;
-    case LL_RELATION_LESS:
-        return LL_RELATION_GREATER_EQUAL;
-    case LL_RELATION_LESS_EQUAL:
-        return LL_RELATION_GREATER;
-    case LL_RELATION_GREATER:
-        return LL_RELATION_LESS_EQUAL;
-    case LL_RELATION_GREATER_EQUAL:
-        return LL_RELATION_LESS;
-    case LL_RELATION_UNKNOWN:
-        break;
-    }
-    return LL_RELATION_UNKNOWN;
-}
-
 /* The values x for which `x relation constant` holds. */
 static void set_of_relation(value_set *set, enum ll_relation relation, int64_t constant)
 {
@@ -185,7 +164,7 @@ static bool set_within(const value_set *set, enum ll_relation relation, int64_t 
 {
     value_set outside;
     value_set meet;
-    set_of_relation(&outside, relation_negate(relation), constant);
+    set_of_relation(&outside, ll_relation_negated(relation), constant);
     set_intersect(&meet, set, &outside);
     return meet.count == 0;
 }
@@ -541,7 +520,8 @@ static bool edge_step(const ownership_run *run, uint32_t child, ll_ownership_ste
     step->relation = LL_RELATION_UNKNOWN;
     if (known) {
         step->variable = block->test.variable;
-        step->relation = step->taken ? block->test.relation : relation_negate(block->test.relation);
+        step->relation =
+            step->taken ? block->test.relation : ll_relation_negated(block->test.relation);
     }
     step->constant = block->test.constant;
     return true;
@@ -1338,7 +1318,7 @@ static int transfer_branch(ownership_run *run, const unsigned char *state, unsig
         memcpy(side, state, run->state_size);
         if (known) {
             enum ll_relation relation =
-                edge == 0 ? test->relation : relation_negate(test->relation);
+                edge == 0 ? test->relation : ll_relation_negated(test->relation);
             if (!decide(run, side, test->variable, relation, test->constant, block->location))
                 continue; /* contradicts an earlier test on this path */
         }
