@@ -42,8 +42,8 @@
  */
 #include "ownership.h"
 
+#include "callsite.h"
 #include "summary.h"
-#include "undrained.h"
 
 #include <stdlib.h>
 #include <string.h>
