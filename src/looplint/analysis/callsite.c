@@ -143,10 +143,9 @@ bool ll_call_argument_text(const ll_call *call, uint32_t argument, const char **
     return false;
 }
 
-/* Whether `name` is one of the space-separated tokens of an expression. */
-static bool mentions(const char *text, size_t length, const char *name)
+bool ll_tokens_mention(const char *text, size_t length, const char *name)
 {
-    size_t name_length = strlen(name);
+    size_t name_length = name ? strlen(name) : 0;
     for (size_t at = 0; name_length && at + name_length <= length;) {
         size_t end = at;
         while (end < length && text[end] != ' ')
@@ -247,7 +246,8 @@ static void transfer(const ll_cancelled *cancelled, const ll_operation *operatio
         set_bit(state, operation->target, false);
         const char *name = function->variables[operation->target].name;
         for (uint32_t e = 0; name && e < cancelled->expression_count; e++)
-            if (mentions(cancelled->expressions[e].text, cancelled->expressions[e].length, name))
+            if (ll_tokens_mention(cancelled->expressions[e].text, cancelled->expressions[e].length,
+                                  name))
                 set_bit(state, function->variable_count + e, false);
     }
     if (operation->kind == LL_OPERATION_STORE)

@@ -63,4 +63,9 @@ int ll_call_stops_task(const ll_function *function, ll_index index, const ll_fun
 bool ll_call_argument_text(const ll_call *call, uint32_t argument, const char **text,
                            size_t *length);
 
+/* Whether `name` is one of the space-separated tokens of `text` (of
+ * `length` bytes), as in an argument's tokens: "app" in "app -> queue".
+ * False for a NULL or empty name. */
+bool ll_tokens_mention(const char *text, size_t length, const char *name);
+
 #endif

@@ -411,21 +411,6 @@ static ll_index best_alias(const ownership_run *run, unsigned char *state, uint3
 
 /* ---- Queues ------------------------------------------------------------------- */
 
-/* Whether `name` is one of the space-separated tokens of an expression. */
-static bool mentions(const char *text, size_t length, const char *name)
-{
-    size_t name_length = name ? strlen(name) : 0;
-    for (size_t at = 0; name_length && at + name_length <= length;) {
-        size_t end = at;
-        while (end < length && text[end] != ' ')
-            end++;
-        if (end - at == name_length && memcmp(text + at, name, name_length) == 0)
-            return true;
-        at = end + 1;
-    }
-    return false;
-}
-
 /* The queue argument `position` of a call names. */
 static queue_key key_of_argument(const ownership_run *run, const ll_call *call, uint32_t position)
 {
@@ -472,7 +457,7 @@ static bool key_names(const ownership_run *run, const queue_key *key, ll_index v
     if (key->kind == KEY_VARIABLE)
         return key->variable == variable;
     return key->kind == KEY_TEXT && is_variable(run, variable) &&
-           mentions(key->text, key->length, run->function->variables[variable].name);
+           ll_tokens_mention(key->text, key->length, run->function->variables[variable].name);
 }
 
 static enum carriage carries(const ownership_run *run, const acquisition *site, const ll_call *call,

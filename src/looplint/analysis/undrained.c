@@ -17,21 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Whether `name` is one of the space-separated tokens of an expression. */
-static bool mentions(const char *text, size_t length, const char *name)
-{
-    size_t name_length = strlen(name);
-    for (size_t at = 0; name_length && at + name_length <= length;) {
-        size_t end = at;
-        while (end < length && text[end] != ' ')
-            end++;
-        if (end - at == name_length && memcmp(text + at, name, name_length) == 0)
-            return true;
-        at = end + 1;
-    }
-    return false;
-}
-
 /* ---- Keys ----------------------------------------------------------------------------- */
 
 struct expression {
@@ -143,7 +128,7 @@ static bool assignment_forgets(const analysis *a, ll_index variable, uint32_t ke
         return false;
     const char *name = function->variables[variable].name;
     const struct expression *expression = &a->expressions[key - function->variable_count];
-    return name && name[0] && mentions(expression->text, expression->length, name);
+    return name && name[0] && ll_tokens_mention(expression->text, expression->length, name);
 }
 
 /* What call `c`'s effect does to one key, wherever it happens: +1 sets
