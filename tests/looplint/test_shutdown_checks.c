@@ -19,6 +19,7 @@
 /* *INDENT-ON* */
 
 #include "analysis/branch.h"
+#include "analysis/callsite.h"
 #include "analysis/facts.h"
 #include "analysis/finding.h"
 #include "analysis/forever_loop.h"

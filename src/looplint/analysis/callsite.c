@@ -89,20 +89,31 @@ bool ll_deadline_is_forever(const ll_function *function, const ll_value *value, 
 
 /* ---- Handle expressions ----------------------------------------------------------- */
 
-/* The tokens of argument `argument` (1-based) in the call's text, which is
- * its tokens joined by single spaces: "nest_cancel ( server -> janitor )"
- * gives "server -> janitor". False when the text does not split into as
- * many arguments as the call has (a macro with other parameters). */
-static bool argument_text(const ll_call *call, uint32_t argument, const char **text, size_t *length)
+/* Whether the character at `at` closes the argument list or ends one
+ * argument, at nesting depth `depth` (1: directly inside the call). */
+static bool ends_argument(char at, int depth)
+{
+    return depth == 1 && (at == ',' || at == ')' || at == ']' || at == '}');
+}
+
+static void trim(const char **first, const char **last)
+{
+    while (*first < *last && **first == ' ')
+        (*first)++;
+    while (*last > *first && (*last)[-1] == ' ')
+        (*last)--;
+}
+
+bool ll_call_argument_text(const ll_call *call, uint32_t argument, const char **text,
+                           size_t *length)
 {
     const char *open = call->text ? strchr(call->text, '(') : NULL;
-    if (!open)
+    if (!open || argument == 0)
         return false;
     const char *start = open + 1;
     uint32_t count = 0;
     int depth = 0;
     char quote = 0;
-    bool empty = true;
     for (const char *at = open; *at; at++) {
         if (quote) {
             if (*at == '\\' && at[1])
@@ -111,17 +122,12 @@ static bool argument_text(const ll_call *call, uint32_t argument, const char **t
                 quote = 0;
             continue;
         }
-        bool ends =
-            (*at == ',' && depth == 1) || ((*at == ')' || *at == ']' || *at == '}') && depth == 1);
-        if (ends) {
+        if (ends_argument(*at, depth)) {
             const char *first = start;
             const char *last = at;
-            while (first < last && *first == ' ')
-                first++;
-            while (last > first && last[-1] == ' ')
-                last--;
-            empty = empty && first == last && *at == ')' && count == 0;
-            if (++count == argument) {
+            trim(&first, &last);
+            bool empty_list = first == last && *at == ')' && count == 0;
+            if (!empty_list && ++count == argument) {
                 *text = first;
                 *length = (size_t)(last - first);
             }
@@ -131,19 +137,15 @@ static bool argument_text(const ll_call *call, uint32_t argument, const char **t
             quote = *at;
         else if (*at == '(' || *at == '[' || *at == '{')
             depth++;
-        else if (*at == ')' || *at == ']' || *at == '}')
-            if (--depth == 0)
-                break;
+        else if ((*at == ')' || *at == ']' || *at == '}') && --depth == 0)
+            return count == call->argument_count && argument <= count;
     }
-    if (empty)
-        count = 0;
-    return depth == 0 && count == call->argument_count && argument <= count;
+    return false;
 }
 
-/* Whether `name` is one of the space-separated tokens of an expression. */
-static bool mentions(const char *text, size_t length, const char *name)
+bool ll_tokens_mention(const char *text, size_t length, const char *name)
 {
-    size_t name_length = strlen(name);
+    size_t name_length = name ? strlen(name) : 0;
     for (size_t at = 0; name_length && at + name_length <= length;) {
         size_t end = at;
         while (end < length && text[end] != ' ')
@@ -212,7 +214,7 @@ static bool expression_argument(const ll_call *call, uint32_t argument, const ch
 {
     enum ll_value_kind kind = call->arguments[argument - 1].kind;
     return (kind == LL_VALUE_OTHER || kind == LL_VALUE_GLOBAL) &&
-           argument_text(call, argument, text, length);
+           ll_call_argument_text(call, argument, text, length);
 }
 
 /* The key of the handle a call passes as `argument`; LL_NONE when it is
@@ -244,7 +246,8 @@ static void transfer(const ll_cancelled *cancelled, const ll_operation *operatio
         set_bit(state, operation->target, false);
         const char *name = function->variables[operation->target].name;
         for (uint32_t e = 0; name && e < cancelled->expression_count; e++)
-            if (mentions(cancelled->expressions[e].text, cancelled->expressions[e].length, name))
+            if (ll_tokens_mention(cancelled->expressions[e].text, cancelled->expressions[e].length,
+                                  name))
                 set_bit(state, function->variable_count + e, false);
     }
     if (operation->kind == LL_OPERATION_STORE)

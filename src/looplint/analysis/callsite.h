@@ -1,7 +1,8 @@
 /*
  * callsite.h - what the checks read off one call site beyond its facts:
- * the callee's name as written, whether a deadline argument means "no
- * deadline", and whether a task handle was cancelled on every path to it.
+ * the callee's name as written, the tokens of an argument, whether a
+ * deadline argument means "no deadline", and whether a task handle was
+ * cancelled on every path to it.
  *
  * These are shared by missing-timeout and unobserved-failure, which must
  * agree on what a forever wait is and on which joins only stop a task
@@ -53,5 +54,18 @@ bool ll_cancelled_before(ll_cancelled *cancelled, ll_index call, uint32_t argume
  * 1 yes, 0 no, -1 out of memory. */
 int ll_call_stops_task(const ll_function *function, ll_index index, const ll_function_rule *rule,
                        ll_packs *packs, ll_cancelled **cancelled);
+
+/* The tokens of argument `argument` (1-based) as the call is written:
+ * "app -> queue" in "nest_queue_close ( app -> queue )", the spaces
+ * around it dropped (its length may be 0). False when the written call
+ * does not split into the call's arguments (a macro with other
+ * parameters). */
+bool ll_call_argument_text(const ll_call *call, uint32_t argument, const char **text,
+                           size_t *length);
+
+/* Whether `name` is one of the space-separated tokens of `text` (of
+ * `length` bytes), as in an argument's tokens: "app" in "app -> queue".
+ * False for a NULL or empty name. */
+bool ll_tokens_mention(const char *text, size_t length, const char *name);
 
 #endif

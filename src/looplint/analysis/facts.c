@@ -1,5 +1,6 @@
 /*
- * facts.c - construction and release of the facts model (facts.h).
+ * facts.c - construction and release of the facts model, and the negated
+ * and mirrored forms of a relation (facts.h).
  *
  * Every array grows by doubling through one helper, so that the front end
  * and the store can append one element at a time; new elements are zeroed
@@ -352,4 +353,44 @@ const char *ll_unit_file_path(const ll_unit *unit, ll_location location)
     if (!unit || location.file == LL_NONE || location.file >= unit->file_count)
         return "<unknown>";
     return unit->files[location.file].path;
+}
+
+enum ll_relation ll_relation_negated(enum ll_relation relation)
+{
+    switch (relation) {
+    case LL_RELATION_EQUAL:
+        return LL_RELATION_NOT_EQUAL;
+    case LL_RELATION_NOT_EQUAL:
+        return LL_RELATION_EQUAL;
+    case LL_RELATION_LESS:
+        return LL_RELATION_GREATER_EQUAL;
+    case LL_RELATION_LESS_EQUAL:
+        return LL_RELATION_GREATER;
+    case LL_RELATION_GREATER:
+        return LL_RELATION_LESS_EQUAL;
+    case LL_RELATION_GREATER_EQUAL:
+        return LL_RELATION_LESS;
+    case LL_RELATION_UNKNOWN:
+        break;
+    }
+    return LL_RELATION_UNKNOWN;
+}
+
+enum ll_relation ll_relation_mirrored(enum ll_relation relation)
+{
+    switch (relation) {
+    case LL_RELATION_LESS:
+        return LL_RELATION_GREATER;
+    case LL_RELATION_LESS_EQUAL:
+        return LL_RELATION_GREATER_EQUAL;
+    case LL_RELATION_GREATER:
+        return LL_RELATION_LESS;
+    case LL_RELATION_GREATER_EQUAL:
+        return LL_RELATION_LESS_EQUAL;
+    case LL_RELATION_UNKNOWN:
+    case LL_RELATION_EQUAL:
+    case LL_RELATION_NOT_EQUAL:
+        break;
+    }
+    return relation;
 }

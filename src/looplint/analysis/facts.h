@@ -318,6 +318,14 @@ int ll_value_copy(ll_value *copy, const ll_value *value);
 /* Name of the file a location points at, or "<unknown>". */
 const char *ll_unit_file_path(const ll_unit *unit, ll_location location);
 
+/* ---- Relations (facts.c) -------------------------------------------------- */
+/* The relation that holds when `x relation c` does not: !(x < c) is x >= c.
+ * UNKNOWN stays UNKNOWN. */
+enum ll_relation ll_relation_negated(enum ll_relation relation);
+/* The relation with its sides swapped: c < x is x > c. EQUAL, NOT_EQUAL and
+ * UNKNOWN stay as they are. */
+enum ll_relation ll_relation_mirrored(enum ll_relation relation);
+
 /* strdup that accepts NULL. */
 char *ll_strdup(const char *text);
 

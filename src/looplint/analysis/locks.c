@@ -19,6 +19,8 @@
  * and what it releases of its caller's.
  */
 #include "locks.h"
+
+#include "callsite.h"
 #include "suspend.h"
 
 #include <stdlib.h>
@@ -82,69 +84,23 @@ static bool mentions(const char *name, const char *variable)
     return false;
 }
 
-/* The closing quote of the literal opening at `at`, or its end. */
-static const char *skip_literal(const char *at)
+/* The tokens of argument `position` (from 1) of a call, split off its
+ * text ("pthread_mutex_lock ( & c -> lock )" gives "& c -> lock"): a
+ * malloc'd string, or NULL when the argument is empty, when the text does
+ * not split into as many arguments as the call has (a macro with other
+ * parameters), or out of memory. */
+static char *argument_tokens(const ll_call *call, uint32_t position)
 {
-    char quote = *at++;
-    while (*at && *at != quote)
-        at += at[0] == '\\' && at[1] ? 2 : 1;
-    return *at ? at : at - 1;
-}
-
-/* A copy of [first, last) without the spaces around it; NULL when empty
- * or out of memory. */
-static char *trimmed_copy(const char *first, const char *last)
-{
-    while (first < last && *first == ' ')
-        first++;
-    while (last > first && last[-1] == ' ')
-        last--;
-    if (first == last)
+    const char *text;
+    size_t length;
+    if (!ll_call_argument_text(call, position, &text, &length) || length == 0)
         return NULL;
-    size_t length = (size_t)(last - first);
     char *copy = malloc(length + 1);
     if (copy) {
-        memcpy(copy, first, length);
+        memcpy(copy, text, length);
         copy[length] = '\0';
     }
     return copy;
-}
-
-/* The tokens of argument `position` (from 1) of a call, split off its
- * text ("pthread_mutex_lock ( & c -> lock )" gives "& c -> lock"): a
- * malloc'd string, or NULL when the text does not split into as many
- * arguments as the call has (a macro with other parameters), or out of
- * memory. */
-static char *argument_tokens(const ll_call *call, uint32_t position)
-{
-    const char *open = call->text ? strchr(call->text, '(') : NULL;
-    if (!open || position == 0 || position > call->argument_count)
-        return NULL;
-    const char *start = open + 1; /* of the argument being read */
-    const char *first = NULL;     /* of the one wanted */
-    const char *last = NULL;
-    uint32_t count = 0;
-    int depth = 0;
-    for (const char *at = open; *at && (depth > 0 || at == open); at++) {
-        if (*at == '"' || *at == '\'') {
-            at = skip_literal(at);
-        } else if (*at == '(' || *at == '[' || *at == '{') {
-            depth++;
-        } else if (*at == ')' || *at == ']' || *at == '}') {
-            depth--;
-        }
-        bool ends = (*at == ',' && depth == 1) || (*at == ')' && depth == 0);
-        if (!ends)
-            continue;
-        if (++count == position) {
-            first = start;
-            last = at;
-        }
-        start = at + 1;
-    }
-    if (depth != 0 || count != call->argument_count || !first)
-        return NULL;
-    return trimmed_copy(first, last);
 }
 
 /* Drops a leading "& " in place: a lock is named by what it is, and

@@ -42,8 +42,8 @@
  */
 #include "ownership.h"
 
+#include "callsite.h"
 #include "summary.h"
-#include "undrained.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,27 +79,6 @@ static void set_universe(value_set *set)
 {
     set_clear(set);
     set_add(set, INT64_MIN, INT64_MAX);
-}
-
-static enum ll_relation relation_negate(enum ll_relation relation)
-{
-    switch (relation) {
-    case LL_RELATION_EQUAL:
-        return LL_RELATION_NOT_EQUAL;
-    case LL_RELATION_NOT_EQUAL:
-        return LL_RELATION_EQUAL;
-    case LL_RELATION_LESS:
-        return LL_RELATION_GREATER_EQUAL;
-    case LL_RELATION_LESS_EQUAL:
-        return LL_RELATION_GREATER;
-    case LL_RELATION_GREATER:
-        return LL_RELATION_LESS_EQUAL;
-    case LL_RELATION_GREATER_EQUAL:
-        return LL_RELATION_LESS;
-    case LL_RELATION_UNKNOWN:
-        break;
-    }
-    return LL_RELATION_UNKNOWN;
 }
 
 /* The values x for which `x relation constant` holds. */
@@ -185,7 +164,7 @@ static bool set_within(const value_set *set, enum ll_relation relation, int64_t 
 {
     value_set outside;
     value_set meet;
-    set_of_relation(&outside, relation_negate(relation), constant);
+    set_of_relation(&outside, ll_relation_negated(relation), constant);
     set_intersect(&meet, set, &outside);
     return meet.count == 0;
 }
@@ -432,21 +411,6 @@ static ll_index best_alias(const ownership_run *run, unsigned char *state, uint3
 
 /* ---- Queues ------------------------------------------------------------------- */
 
-/* Whether `name` is one of the space-separated tokens of an expression. */
-static bool mentions(const char *text, size_t length, const char *name)
-{
-    size_t name_length = name ? strlen(name) : 0;
-    for (size_t at = 0; name_length && at + name_length <= length;) {
-        size_t end = at;
-        while (end < length && text[end] != ' ')
-            end++;
-        if (end - at == name_length && memcmp(text + at, name, name_length) == 0)
-            return true;
-        at = end + 1;
-    }
-    return false;
-}
-
 /* The queue argument `position` of a call names. */
 static queue_key key_of_argument(const ownership_run *run, const ll_call *call, uint32_t position)
 {
@@ -493,7 +457,7 @@ static bool key_names(const ownership_run *run, const queue_key *key, ll_index v
     if (key->kind == KEY_VARIABLE)
         return key->variable == variable;
     return key->kind == KEY_TEXT && is_variable(run, variable) &&
-           mentions(key->text, key->length, run->function->variables[variable].name);
+           ll_tokens_mention(key->text, key->length, run->function->variables[variable].name);
 }
 
 static enum carriage carries(const ownership_run *run, const acquisition *site, const ll_call *call,
@@ -541,7 +505,8 @@ static bool edge_step(const ownership_run *run, uint32_t child, ll_ownership_ste
     step->relation = LL_RELATION_UNKNOWN;
     if (known) {
         step->variable = block->test.variable;
-        step->relation = step->taken ? block->test.relation : relation_negate(block->test.relation);
+        step->relation =
+            step->taken ? block->test.relation : ll_relation_negated(block->test.relation);
     }
     step->constant = block->test.constant;
     return true;
@@ -1338,7 +1303,7 @@ static int transfer_branch(ownership_run *run, const unsigned char *state, unsig
         memcpy(side, state, run->state_size);
         if (known) {
             enum ll_relation relation =
-                edge == 0 ? test->relation : relation_negate(test->relation);
+                edge == 0 ? test->relation : ll_relation_negated(test->relation);
             if (!decide(run, side, test->variable, relation, test->constant, block->location))
                 continue; /* contradicts an earlier test on this path */
         }

@@ -12,10 +12,10 @@
  */
 #include "ownership.h"
 
+#include "branch.h"
 #include "summary.h"
 
 #include <ctype.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,53 +60,6 @@ static ll_index producing_call(const ll_function *function, ll_index variable)
     return LL_NONE;
 }
 
-/* "is not negative", "is NULL", "is at most 3"... */
-static void describe(char *buffer, size_t size, enum ll_relation relation, int64_t constant,
-                     bool pointer)
-{
-    switch (relation) {
-    case LL_RELATION_EQUAL:
-        if (pointer && constant == 0)
-            snprintf(buffer, size, "is NULL");
-        else
-            snprintf(buffer, size, "is %" PRId64, constant);
-        return;
-    case LL_RELATION_NOT_EQUAL:
-        if (pointer && constant == 0)
-            snprintf(buffer, size, "is not NULL");
-        else
-            snprintf(buffer, size, "is not %" PRId64, constant);
-        return;
-    case LL_RELATION_LESS:
-        if (constant == 0)
-            snprintf(buffer, size, "is negative");
-        else
-            snprintf(buffer, size, "is less than %" PRId64, constant);
-        return;
-    case LL_RELATION_LESS_EQUAL:
-        if (constant == -1)
-            snprintf(buffer, size, "is negative");
-        else
-            snprintf(buffer, size, "is at most %" PRId64, constant);
-        return;
-    case LL_RELATION_GREATER:
-        if (constant == -1)
-            snprintf(buffer, size, "is not negative");
-        else
-            snprintf(buffer, size, "is greater than %" PRId64, constant);
-        return;
-    case LL_RELATION_GREATER_EQUAL:
-        if (constant == 0)
-            snprintf(buffer, size, "is not negative");
-        else
-            snprintf(buffer, size, "is at least %" PRId64, constant);
-        return;
-    case LL_RELATION_UNKNOWN:
-        break;
-    }
-    snprintf(buffer, size, "holds");
-}
-
 static int add_note(ll_finding *finding, const ll_unit *unit, ll_location location,
                     const char *message)
 {
@@ -123,8 +76,9 @@ static int step_note(ll_finding *finding, const ll_unit *unit, const ll_function
     const char *side = step->taken ? "true" : "false";
     snprintf(message, sizeof message, "taking the %s branch", side);
     if (step->variable != LL_NONE && step->variable < function->variable_count) {
-        describe(condition, sizeof condition, step->relation, step->constant,
-                 function->variables[step->variable].is_pointer);
+        ll_relation_words(step->relation, step->constant,
+                          function->variables[step->variable].is_pointer, condition,
+                          sizeof condition);
         const char *name = ll_ownership_variable_name(function, step->variable);
         ll_index call = name ? LL_NONE : producing_call(function, step->variable);
         if (name)

@@ -12,79 +12,10 @@
  */
 #include "undrained.h"
 
+#include "callsite.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- Tokens of an argument ------------------------------------------------------------ */
-
-/* Whether the character at `at` closes the argument list or ends one
- * argument, at nesting depth `depth` (1: directly inside the call). */
-static bool ends_argument(char at, int depth)
-{
-    return depth == 1 && (at == ',' || at == ')' || at == ']' || at == '}');
-}
-
-static void trim(const char **first, const char **last)
-{
-    while (*first < *last && **first == ' ')
-        (*first)++;
-    while (*last > *first && (*last)[-1] == ' ')
-        (*last)--;
-}
-
-bool ll_call_argument_text(const ll_call *call, uint32_t argument, const char **text,
-                           size_t *length)
-{
-    const char *open = call->text ? strchr(call->text, '(') : NULL;
-    if (!open || argument == 0)
-        return false;
-    const char *start = open + 1;
-    uint32_t count = 0;
-    int depth = 0;
-    char quote = 0;
-    for (const char *at = open; *at; at++) {
-        if (quote) {
-            if (*at == '\\' && at[1])
-                at++;
-            else if (*at == quote)
-                quote = 0;
-            continue;
-        }
-        if (ends_argument(*at, depth)) {
-            const char *first = start;
-            const char *last = at;
-            trim(&first, &last);
-            bool empty_list = first == last && *at == ')' && count == 0;
-            if (!empty_list && ++count == argument) {
-                *text = first;
-                *length = (size_t)(last - first);
-            }
-            start = at + 1;
-        }
-        if (*at == '"' || *at == '\'')
-            quote = *at;
-        else if (*at == '(' || *at == '[' || *at == '{')
-            depth++;
-        else if ((*at == ')' || *at == ']' || *at == '}') && --depth == 0)
-            return count == call->argument_count && argument <= count;
-    }
-    return false;
-}
-
-/* Whether `name` is one of the space-separated tokens of an expression. */
-static bool mentions(const char *text, size_t length, const char *name)
-{
-    size_t name_length = strlen(name);
-    for (size_t at = 0; name_length && at + name_length <= length;) {
-        size_t end = at;
-        while (end < length && text[end] != ' ')
-            end++;
-        if (end - at == name_length && memcmp(text + at, name, name_length) == 0)
-            return true;
-        at = end + 1;
-    }
-    return false;
-}
 
 /* ---- Keys ----------------------------------------------------------------------------- */
 
@@ -197,7 +128,7 @@ static bool assignment_forgets(const analysis *a, ll_index variable, uint32_t ke
         return false;
     const char *name = function->variables[variable].name;
     const struct expression *expression = &a->expressions[key - function->variable_count];
-    return name && name[0] && mentions(expression->text, expression->length, name);
+    return name && name[0] && ll_tokens_mention(expression->text, expression->length, name);
 }
 
 /* What call `c`'s effect does to one key, wherever it happens: +1 sets

@@ -91,11 +91,4 @@ int ll_undrained_find(const ll_function *function, const ll_queue_effect *effect
                       ll_undrained_result *result);
 void ll_undrained_result_free(ll_undrained_result *result);
 
-/* The tokens of argument `argument` (1-based) as the call is written:
- * "app -> queue" in "nest_queue_close ( app -> queue )". False when the
- * written call does not split into the call's arguments (a macro with
- * other parameters). */
-bool ll_call_argument_text(const ll_call *call, uint32_t argument, const char **text,
-                           size_t *length);
-
 #endif

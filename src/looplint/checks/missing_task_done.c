@@ -24,10 +24,10 @@
  */
 #include "check.h"
 
+#include "../analysis/callsite.h"
 #include "../analysis/locks.h"
 #include "../analysis/ownership.h"
 #include "../analysis/summary.h"
-#include "../analysis/undrained.h"
 
 #include <stdio.h>
 

@@ -15,22 +15,13 @@
  * closes the same type elsewhere, the message names that function as
  * the fix.
  */
-#include "check.h"
-
-#include "../analysis/ownership.h"
-#include "../analysis/summary.h"
+#include "ownership_report.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* Defined at the end; reports name it. */
 extern const ll_check ll_check_unclosed_resource;
-
-typedef struct run {
-    const ll_check_context *context;
-    const ll_summaries *summaries;
-    ll_findings *out;
-} run;
 
 /* The name of a call in this function that releases handles of the
  * acquired type (written into `buffer`), or NULL when there is none. */
@@ -53,8 +44,8 @@ static const char *release_hint(const ll_check_context *context, const ll_functi
     return NULL;
 }
 
-static int report(const run *checking, uint32_t id, const ll_unit *unit,
-                  const ll_function *function, const ll_ownership_defect *defect)
+static ll_finding *report(const ll_check_context *context, ll_findings *out, const ll_unit *unit,
+                          const ll_function *function, const ll_ownership_defect *defect)
 {
     const ll_call *call = &function->calls[defect->call];
     char callee[128];
@@ -62,7 +53,7 @@ static int report(const run *checking, uint32_t id, const ll_unit *unit,
     char hint[160] = "";
     char holder[160];
     ll_ownership_call_name(call, callee, sizeof callee);
-    if (release_hint(checking->context, function, defect->acquire, release, sizeof release))
+    if (release_hint(context, function, defect->acquire, release, sizeof release))
         snprintf(hint, sizeof hint, " (use '%s')", release);
     const char *name = ll_ownership_variable_name(function, defect->variable);
     if (name)
@@ -74,52 +65,31 @@ static int report(const run *checking, uint32_t id, const ll_unit *unit,
     switch (defect->kind) {
     case LL_OWNERSHIP_LEAK:
     case LL_OWNERSHIP_NEXT_GET: /* queue items are not followed here */
-        finding = ll_check_report(
-            &ll_check_unclosed_resource, checking->out, unit, function, call->location, call->text,
-            "%s opened by '%s' is not closed on every path%s", holder, callee, hint);
+        finding = ll_check_report(&ll_check_unclosed_resource, out, unit, function, call->location,
+                                  call->text, "%s opened by '%s' is not closed on every path%s",
+                                  holder, callee, hint);
         break;
     case LL_OWNERSHIP_OVERWRITE:
         finding = ll_check_report(
-            &ll_check_unclosed_resource, checking->out, unit, function, call->location, call->text,
+            &ll_check_unclosed_resource, out, unit, function, call->location, call->text,
             "%s opened by '%s' is overwritten before it is closed%s", holder, callee, hint);
         break;
     case LL_OWNERSHIP_DISCARD:
-        finding = ll_check_report(&ll_check_unclosed_resource, checking->out, unit, function,
-                                  call->location, call->text,
+        finding = ll_check_report(&ll_check_unclosed_resource, out, unit, function, call->location,
+                                  call->text,
                                   "the resource opened by '%s' is discarded: it can never be "
                                   "closed",
                                   callee);
         break;
     }
-    if (!finding || ll_ownership_add_origin_notes(finding, checking->context->program,
-                                                  checking->summaries, id, defect->call) < 0)
-        return -1;
-    return ll_ownership_add_notes(finding, unit, function, defect);
-}
-
-static int visit(void *context, uint32_t id, const ll_unit *unit, const ll_function *function,
-                 const ll_ownership_result *result)
-{
-    for (uint32_t i = 0; i < result->defect_count; i++)
-        if (report(context, id, unit, function, &result->defects[i]) < 0)
-            return -1;
-    return 0;
+    return finding;
 }
 
 static int check_program(const ll_check_context *context, ll_findings *out)
 {
-    if (!context->program || !context->packs)
-        return 0;
-    ll_summaries *summaries = ll_summaries_new(context->program, context->packs);
-    if (!summaries)
-        return -1;
-    run checking = {context, summaries, out};
-    int status =
-        ll_ownership_each(context->program, context->packs, summaries,
-                          LL_OWNERSHIP_KIND(LL_RESOURCE) | LL_OWNERSHIP_KIND(LL_RESOURCE_SESSION),
-                          context->statistics, visit, &checking);
-    ll_summaries_free(summaries);
-    return status;
+    return ll_check_ownership_defects(
+        context, out, LL_OWNERSHIP_KIND(LL_RESOURCE) | LL_OWNERSHIP_KIND(LL_RESOURCE_SESSION),
+        report);
 }
 
 const ll_check ll_check_unclosed_resource = {

@@ -14,25 +14,17 @@
  * task it spawned spawns one where it is called. Reported at the spawn
  * call (or the call of such a function), with the path.
  */
-#include "check.h"
-
-#include "../analysis/ownership.h"
-#include "../analysis/summary.h"
+#include "ownership_report.h"
 
 #include <stdio.h>
 
 /* Defined at the end; reports name it. */
 extern const ll_check ll_check_untracked_task;
 
-typedef struct run {
-    const ll_check_context *context;
-    const ll_summaries *summaries;
-    ll_findings *out;
-} run;
-
-static int report(const run *checking, uint32_t id, const ll_unit *unit,
-                  const ll_function *function, const ll_ownership_defect *defect)
+static ll_finding *report(const ll_check_context *context, ll_findings *out, const ll_unit *unit,
+                          const ll_function *function, const ll_ownership_defect *defect)
 {
+    (void)context;
     const ll_call *call = &function->calls[defect->call];
     char spawn[128];
     char holder[160];
@@ -43,7 +35,6 @@ static int report(const run *checking, uint32_t id, const ll_unit *unit,
     else
         snprintf(holder, sizeof holder, "the task handle");
 
-    ll_findings *out = checking->out;
     ll_finding *finding = NULL;
     switch (defect->kind) {
     case LL_OWNERSHIP_LEAK:
@@ -65,34 +56,12 @@ static int report(const run *checking, uint32_t id, const ll_unit *unit,
                                   spawn);
         break;
     }
-    if (!finding || ll_ownership_add_origin_notes(finding, checking->context->program,
-                                                  checking->summaries, id, defect->call) < 0)
-        return -1;
-    return ll_ownership_add_notes(finding, unit, function, defect);
-}
-
-static int visit(void *context, uint32_t id, const ll_unit *unit, const ll_function *function,
-                 const ll_ownership_result *result)
-{
-    for (uint32_t i = 0; i < result->defect_count; i++)
-        if (report(context, id, unit, function, &result->defects[i]) < 0)
-            return -1;
-    return 0;
+    return finding;
 }
 
 static int check_program(const ll_check_context *context, ll_findings *out)
 {
-    if (!context->program || !context->packs)
-        return 0;
-    ll_summaries *summaries = ll_summaries_new(context->program, context->packs);
-    if (!summaries)
-        return -1;
-    run checking = {context, summaries, out};
-    int status = ll_ownership_each(context->program, context->packs, summaries,
-                                   LL_OWNERSHIP_KIND(LL_RESOURCE_TASK), context->statistics, visit,
-                                   &checking);
-    ll_summaries_free(summaries);
-    return status;
+    return ll_check_ownership_defects(context, out, LL_OWNERSHIP_KIND(LL_RESOURCE_TASK), report);
 }
 
 const ll_check ll_check_untracked_task = {

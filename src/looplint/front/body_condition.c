@@ -36,44 +36,6 @@ static enum ll_relation relation_of(enum CXBinaryOperatorKind opcode)
     }
 }
 
-/* c OP x is x MIRROR(OP) c. */
-static enum ll_relation mirrored(enum ll_relation relation)
-{
-    switch (relation) {
-    case LL_RELATION_LESS:
-        return LL_RELATION_GREATER;
-    case LL_RELATION_LESS_EQUAL:
-        return LL_RELATION_GREATER_EQUAL;
-    case LL_RELATION_GREATER:
-        return LL_RELATION_LESS;
-    case LL_RELATION_GREATER_EQUAL:
-        return LL_RELATION_LESS_EQUAL;
-    default:
-        return relation;
-    }
-}
-
-/* !(x OP c) is x NEGATED(OP) c. */
-static enum ll_relation negated_relation(enum ll_relation relation)
-{
-    switch (relation) {
-    case LL_RELATION_EQUAL:
-        return LL_RELATION_NOT_EQUAL;
-    case LL_RELATION_NOT_EQUAL:
-        return LL_RELATION_EQUAL;
-    case LL_RELATION_LESS:
-        return LL_RELATION_GREATER_EQUAL;
-    case LL_RELATION_LESS_EQUAL:
-        return LL_RELATION_GREATER;
-    case LL_RELATION_GREATER:
-        return LL_RELATION_LESS_EQUAL;
-    case LL_RELATION_GREATER_EQUAL:
-        return LL_RELATION_LESS;
-    default:
-        return LL_RELATION_UNKNOWN;
-    }
-}
-
 /* Where a condition goes; `negated` when an odd number of ! lead to it. */
 typedef struct targets {
     ll_index when_true;
@@ -89,7 +51,7 @@ static int branch_on(ll_body *body, ll_test test, targets to, CXCursor written)
         when_true = to.when_false;
         when_false = to.when_true;
     } else if (to.negated) {
-        test.relation = negated_relation(test.relation);
+        test.relation = ll_relation_negated(test.relation);
     }
     return ll_body_branch(body, test, when_true, when_false, ll_body_location(body, written));
 }
@@ -132,7 +94,7 @@ static int lower_comparison(ll_body *body, CXCursor node, CXCursor written, CXCu
     if (left.kind == LL_VALUE_VARIABLE && is_constant(&right)) {
         test = (ll_test){relation, left.variable, right.constant};
     } else if (right.kind == LL_VALUE_VARIABLE && is_constant(&left)) {
-        test = (ll_test){mirrored(relation), right.variable, left.constant};
+        test = (ll_test){ll_relation_mirrored(relation), right.variable, left.constant};
     } else {
         if (left.kind == LL_VALUE_VARIABLE && ll_body_add_use(body, left.variable, parts[0]) != 0)
             goto done;
