@@ -283,7 +283,7 @@ static void scenario_run(scenario *s, const ll_check *check, const char *const *
 {
     ll_findings_free(&s->findings);
     ll_findings_init(&s->findings);
-    ll_check_context context = {s->program, s->packs, options, &s->statistics};
+    ll_check_context context = {s->program, s->packs, options, &s->statistics, NULL};
     for (size_t u = 0; u < s->unit_count; u++)
         for (uint32_t f = 0; f < s->units[u]->function_count; f++)
             if (s->units[u]->functions[f].is_definition)

@@ -613,7 +613,7 @@ static void program_check(program *p, const char *id)
     assert_non_null(check->check_program);
     ll_findings_free(&p->findings);
     ll_findings_init(&p->findings);
-    ll_check_context context = {p->linked, p->packs, NULL, &p->statistics};
+    ll_check_context context = {p->linked, p->packs, NULL, &p->statistics, NULL};
     assert_int_equal(check->check_program(&context, &p->findings), 0);
     ll_findings_sort(&p->findings);
 }

@@ -632,3 +632,13 @@ uint64_t ll_summaries_analyses(const ll_summaries *summaries)
 {
     return summaries ? summaries->analyses : 0;
 }
+
+const ll_summaries *ll_summaries_use(const ll_summaries *shared, const ll_program *program,
+                                     ll_packs *packs, ll_summaries **own)
+{
+    *own = NULL;
+    if (shared)
+        return shared;
+    *own = ll_summaries_new(program, packs);
+    return *own;
+}

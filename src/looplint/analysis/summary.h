@@ -65,6 +65,10 @@ enum ll_done_effect {
  * The program and packs must outlive the summaries. */
 ll_summaries *ll_summaries_new(const ll_program *program, ll_packs *packs);
 void ll_summaries_free(ll_summaries *summaries);
+/* The summaries to use: `shared` when there are some, else new ones put
+ * in *own (free them with ll_summaries_free); NULL when out of memory. */
+const ll_summaries *ll_summaries_use(const ll_summaries *shared, const ll_program *program,
+                                     ll_packs *packs, ll_summaries **own);
 
 /* What function `id` does with a handle passed as its parameter
  * `parameter` (from 1). Unknown for an argument past its parameters. */

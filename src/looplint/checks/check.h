@@ -30,6 +30,10 @@ typedef struct ll_check_context {
        NULL-terminated; NULL when none. */
     const char *const *options;
     ll_statistics *statistics; /* counters a check may bump (atomically) */
+    /* The program's function summaries (analysis/summary.h), built once per
+       run for every check that needs them; NULL: such a check builds its own
+       (unit tests construct contexts by hand). */
+    const struct ll_summaries *summaries;
 } ll_check_context;
 
 typedef struct ll_check {

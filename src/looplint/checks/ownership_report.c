@@ -38,12 +38,14 @@ int ll_check_ownership_defects(const ll_check_context *context, ll_findings *out
 {
     if (!context->program || !context->packs)
         return 0;
-    ll_summaries *summaries = ll_summaries_new(context->program, context->packs);
+    ll_summaries *own;
+    const ll_summaries *summaries =
+        ll_summaries_use(context->summaries, context->program, context->packs, &own);
     if (!summaries)
         return -1;
     run checking = {context, summaries, out, finding};
     int status = ll_ownership_each(context->program, context->packs, summaries, kinds,
                                    context->statistics, visit, &checking);
-    ll_summaries_free(summaries);
+    ll_summaries_free(own);
     return status;
 }

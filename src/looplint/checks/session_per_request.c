@@ -225,7 +225,9 @@ static int check_program(const ll_check_context *context, ll_findings *out)
 {
     if (!context->program || !context->packs)
         return 0;
-    ll_summaries *summaries = ll_summaries_new(context->program, context->packs);
+    ll_summaries *own;
+    const ll_summaries *summaries =
+        ll_summaries_use(context->summaries, context->program, context->packs, &own);
     run checking = {context, summaries, NULL, out};
     int status = -1;
     /* No counters: unclosed-resource follows the same sessions and counts
@@ -234,7 +236,7 @@ static int check_program(const ll_check_context *context, ll_findings *out)
         status = ll_ownership_each(context->program, context->packs, summaries,
                                    LL_OWNERSHIP_KIND(LL_RESOURCE_SESSION), NULL, visit, &checking);
     free(checking.items);
-    ll_summaries_free(summaries);
+    ll_summaries_free(own);
     return status;
 }
 

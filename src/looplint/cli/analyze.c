@@ -11,6 +11,8 @@
 #define _GNU_SOURCE /* asprintf, vasprintf */
 #include "analyze.h"
 
+#include "analysis/summary.h"
+
 #include "locate.h"
 #include "report/report.h"
 
@@ -342,13 +344,19 @@ static int run_checks(ll_analysis *analysis, const ll_analysis_options *options)
     const char **switches = enabled_options(options);
     if (!switches)
         return -1;
+    /* Function summaries are shared by every check that follows handles
+       through calls: computed once here, not once per check. */
+    ll_summaries *summaries = ll_summaries_new(analysis->program, options->packs);
     ll_check_context context = {
         .program = analysis->program,
         .packs = options->packs,
         .options = switches,
         .statistics = &analysis->statistics,
+        .summaries = summaries,
     };
     int result = -1;
+    if (!summaries)
+        goto done;
     size_t count;
     const ll_check *const *checks = ll_checks(&count);
     for (size_t c = 0; c < count; c++) {
@@ -371,6 +379,7 @@ static int run_checks(ll_analysis *analysis, const ll_analysis_options *options)
         goto done;
     result = 0;
 done:
+    ll_summaries_free(summaries);
     free(switches);
     return result;
 }
