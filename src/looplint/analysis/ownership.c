@@ -47,6 +47,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 /* ---- Sets of integer values ------------------------------------------------ */
 
@@ -283,6 +284,7 @@ typedef struct ownership_run {
     unsigned char *states; /* node_count states of state_size bytes */
     uint32_t node_count, node_capacity;
     uint32_t *block_nodes; /* per block: up to state_limit node numbers */
+    uint64_t *block_hashes; /* ... and the hash of each one's state */
     uint32_t *block_node_count;
     bool gave_up;
 
@@ -1221,9 +1223,13 @@ static int push(ownership_run *run, unsigned char *state, uint32_t parent, uint3
         leave_loops(run, state, run->nodes[parent].block, block);
     prune(run, state, block);
     uint32_t *seen = run->block_nodes + (size_t)block * run->state_limit;
+    uint64_t *hashes = run->block_hashes + (size_t)block * run->state_limit;
     uint32_t count = run->block_node_count[block];
+    /* States are compared by hash first: most pushes meet states that
+       differ, and a full comparison of each was most of the engine's time. */
+    uint64_t hash = XXH3_64bits(state, run->state_size);
     for (uint32_t i = 0; i < count; i++)
-        if (memcmp(state_of_node(run, seen[i]), state, run->state_size) == 0)
+        if (hashes[i] == hash && memcmp(state_of_node(run, seen[i]), state, run->state_size) == 0)
             return 0;
     if (count == run->state_limit) {
         run->gave_up = true;
@@ -1235,6 +1241,7 @@ static int push(ownership_run *run, unsigned char *state, uint32_t parent, uint3
     run->nodes[n] = (node){block, parent, edge};
     memcpy(state_of_node(run, n), state, run->state_size);
     seen[count] = n;
+    hashes[count] = hash;
     run->block_node_count[block] = count + 1;
     return 0;
 }
@@ -1647,9 +1654,10 @@ static int prepare(ownership_run *run, ll_packs *packs)
     run->fates = calloc(run->site_count, sizeof *run->fates);
     run->released = calloc(run->site_count, sizeof *run->released);
     run->block_nodes = malloc((size_t)function->block_count * run->state_limit * sizeof(uint32_t));
+    run->block_hashes = malloc((size_t)function->block_count * run->state_limit * sizeof(uint64_t));
     run->block_node_count = calloc(function->block_count, sizeof *run->block_node_count);
     if (!run->joined || !run->found || !run->defects || !run->fates || !run->released ||
-        !run->block_nodes || !run->block_node_count)
+        !run->block_nodes || !run->block_hashes || !run->block_node_count)
         return -1;
     return 0;
 }
@@ -1673,6 +1681,7 @@ static void analysis_free(ownership_run *run)
     free(run->fates);
     free(run->released);
     free(run->block_nodes);
+    free(run->block_hashes);
     free(run->block_node_count);
     free(run->nodes);
     free(run->states);
