@@ -25,6 +25,8 @@
 #include "checks/check.h"
 #include "packs/pack.h"
 
+#include "facts_builder.h"
+
 static const char test_pack[] =
     "pack test\n"
     "acquire fopen kind=resource handle=return fail=null type=FILE\n"
@@ -51,67 +53,15 @@ static const char test_pack[] =
 #define TASKS     LL_OWNERSHIP_KIND(LL_RESOURCE_TASK)
 #define ITEMS     LL_OWNERSHIP_KIND(LL_RESOURCE_QUEUE_ITEM)
 
-/* ---- The builder ------------------------------------------------------------------ */
-
-typedef struct builder {
-    ll_unit *unit;
-    ll_function *function;
-    uint32_t line; /* of the next call, operation or terminator */
-} builder;
-
-/* An argument, assigned, stored or returned value. */
-typedef struct arg {
-    enum ll_value_kind kind;
-    ll_index variable;
-    int64_t constant;
-} arg;
-
-#define V(v)    ((arg){LL_VALUE_VARIABLE, (v), 0})
-#define ADDR(v) ((arg){LL_VALUE_ADDRESS, (v), 0})
-#define K(c)    ((arg){LL_VALUE_CONSTANT, LL_NONE, (c)})
-#define NUL     ((arg){LL_VALUE_NULL, LL_NONE, 0})
-#define OTHER   ((arg){LL_VALUE_OTHER, LL_NONE, 0})
-#define STR     ((arg){LL_VALUE_STRING, LL_NONE, 0})
-
-#define EQ LL_RELATION_EQUAL
-#define NE LL_RELATION_NOT_EQUAL
-#define LT LL_RELATION_LESS
-#define GE LL_RELATION_GREATER_EQUAL
+/* ---- The builder (facts_builder.h), over the one function f --------------------------- */
 
 static builder *build(void)
 {
-    builder *b = calloc(1, sizeof *b);
-    assert_non_null(b);
-    b->unit = ll_unit_new("/src/t.c", "/src", "");
-    assert_non_null(b->unit);
-    assert_int_equal(ll_unit_add_file(b->unit, "/src/t.c", 0, false), 0);
+    builder *b = builder_open("/src/t.c");
     b->function = ll_unit_add_function(b->unit, "f", "c:@F@f");
     assert_non_null(b->function);
     b->function->is_definition = true;
-    b->line = 10;
     return b;
-}
-
-static void unbuild(builder *b)
-{
-    ll_unit_free(b->unit);
-    free(b);
-}
-
-static ll_location next_location(builder *b)
-{
-    ll_location location = {0, b->line++, 5};
-    return location;
-}
-
-static ll_index variable(builder *b, const char *name, enum ll_variable_kind kind, bool pointer)
-{
-    ll_index v = ll_function_add_variable(b->function, name, kind);
-    assert_int_not_equal(v, LL_NONE);
-    b->function->variables[v].is_pointer = pointer;
-    if (kind == LL_VARIABLE_PARAMETER)
-        b->function->variables[v].parameter = ++b->function->parameter_count;
-    return v;
 }
 
 static ll_index pointer(builder *b, const char *name)
@@ -127,123 +77,6 @@ static ll_index integer(builder *b, const char *name)
 static ll_index parameter(builder *b, const char *name)
 {
     return variable(b, name, LL_VARIABLE_PARAMETER, false);
-}
-
-static ll_index temporary(builder *b, bool is_pointer)
-{
-    return variable(b, "", LL_VARIABLE_TEMPORARY, is_pointer);
-}
-
-/* Adds blocks 0..count-1. */
-static void blocks(builder *b, uint32_t count)
-{
-    for (uint32_t i = 0; i < count; i++)
-        assert_int_equal(ll_function_add_block(b->function), i);
-}
-
-static ll_value to_value(arg a)
-{
-    ll_value value = {.kind = a.kind, .variable = a.variable, .constant = a.constant};
-    return value;
-}
-
-static ll_index call_in(builder *b, ll_index block, ll_index target, const char *callee,
-                        uint32_t count, const arg *args)
-{
-    ll_function *f = b->function;
-    ll_index c = ll_function_add_call(f, callee);
-    assert_int_not_equal(c, LL_NONE);
-    ll_call *call = &f->calls[c];
-    call->callee_kind = LL_CALLEE_DIRECT;
-    call->location = next_location(b);
-    call->block = block;
-    call->result_use = target == LL_NONE ? LL_RESULT_DISCARDED : LL_RESULT_USED;
-    char text[128];
-    snprintf(text, sizeof text, "%s ( ... )", callee);
-    call->text = ll_strdup(text);
-    for (uint32_t i = 0; i < count; i++) {
-        ll_value *value = ll_call_add_argument(call);
-        assert_non_null(value);
-        *value = to_value(args[i]);
-    }
-    ll_operation *operation = ll_block_add_operation(&f->blocks[block], LL_OPERATION_CALL);
-    assert_non_null(operation);
-    operation->call = c;
-    operation->target = target;
-    operation->location = call->location;
-    return c;
-}
-
-#define ARGS(...)                                                                                  \
-    (uint32_t)(sizeof((arg[]){__VA_ARGS__}) / sizeof(arg)), (arg[])                                \
-    {                                                                                              \
-        __VA_ARGS__                                                                                \
-    }
-/* CALL(b, block, target or LL_NONE, "callee", arguments...): the call's index. */
-#define CALL(b, block, target, callee, ...) call_in(b, block, target, callee, ARGS(__VA_ARGS__))
-
-static void operation(builder *b, ll_index block, enum ll_operation_kind kind, ll_index target,
-                      arg value)
-{
-    ll_operation *op = ll_block_add_operation(&b->function->blocks[block], kind);
-    assert_non_null(op);
-    op->target = target;
-    op->value = to_value(value);
-    op->location = next_location(b);
-}
-
-static void assign(builder *b, ll_index block, ll_index target, arg value)
-{
-    operation(b, block, LL_OPERATION_ASSIGN, target, value);
-}
-
-static void store(builder *b, ll_index block, arg value)
-{
-    operation(b, block, LL_OPERATION_STORE, LL_NONE, value);
-}
-
-static void terminate(builder *b, ll_index block, enum ll_terminator_kind kind, uint32_t count,
-                      const ll_index *successors)
-{
-    ll_block *at = &b->function->blocks[block];
-    at->terminator = kind;
-    at->location = next_location(b);
-    assert_int_equal(ll_block_set_successors(at, successors, count), 0);
-}
-
-static void jump(builder *b, ll_index block, ll_index to)
-{
-    terminate(b, block, LL_TERMINATOR_JUMP, 1, &to);
-}
-
-/* if (variable relation constant) goto then; else goto otherwise; */
-static void branch(builder *b, ll_index block, ll_index variable, enum ll_relation relation,
-                   int64_t constant, ll_index then, ll_index otherwise)
-{
-    ll_index successors[2] = {then, otherwise};
-    terminate(b, block, LL_TERMINATOR_BRANCH, 2, successors);
-    ll_test *test = &b->function->blocks[block].test;
-    test->relation = relation;
-    test->variable = variable;
-    test->constant = constant;
-}
-
-/* A condition the CFG could not read. */
-static void branch_unknown(builder *b, ll_index block, ll_index then, ll_index otherwise)
-{
-    ll_index successors[2] = {then, otherwise};
-    terminate(b, block, LL_TERMINATOR_BRANCH, 2, successors);
-}
-
-static void ret(builder *b, ll_index block, arg value)
-{
-    terminate(b, block, LL_TERMINATOR_RETURN, 0, NULL);
-    b->function->blocks[block].returned = to_value(value);
-}
-
-static void noreturn(builder *b, ll_index block)
-{
-    terminate(b, block, LL_TERMINATOR_NORETURN, 0, NULL);
 }
 
 static uint32_t line_of(builder *b, ll_index block)
