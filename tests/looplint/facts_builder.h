@@ -6,7 +6,9 @@
  *
  * A builder holds the unit and the function being built; every call,
  * operation and terminator gets the next source line (from 10 on), so a
- * note's line says which statement it points at. Include it after
+ * note's line says which statement it points at. The tests that build
+ * units directly use only the first part (FACTS_BUILDER_UNITS_ONLY).
+ * Include it after
  * <cmocka.h> and "analysis/facts.h".
  */
 #ifndef LOOPLINT_TESTS_FACTS_BUILDER_H
@@ -18,6 +20,55 @@
 #include <stdlib.h>
 
 #include "analysis/facts.h"
+
+/* ---- Units and functions, built directly ------------------------------------------ */
+
+/* "c:@F@" + name, allocated: the USR the tests give the function `name`. */
+static inline char *usr_of(const char *name)
+{
+    char usr[128];
+    snprintf(usr, sizeof usr, "c:@F@%s", name);
+    return ll_strdup(usr);
+}
+
+/* A unit of the one file `path`, compiled by "cc -c" in "/". */
+static inline ll_unit *new_unit(const char *path)
+{
+    ll_unit *unit = ll_unit_new(path, "/", "cc -c");
+    assert_non_null(unit);
+    assert_int_equal(ll_unit_add_file(unit, path, 0, false), 0);
+    return unit;
+}
+
+/* Defines `name` (USR usr_of(name)) at `line`, with an entry block 0 that
+ * returns. The pointer holds until the unit's next function. */
+static inline ll_function *define_returning(ll_unit *unit, const char *name, uint32_t line)
+{
+    char *usr = usr_of(name);
+    ll_function *function = ll_unit_add_function(unit, name, usr);
+    free(usr);
+    assert_non_null(function);
+    function->is_definition = true;
+    function->location = (ll_location){0, line, 5};
+    assert_int_equal(ll_function_add_block(function), 0);
+    function->blocks[0].terminator = LL_TERMINATOR_RETURN;
+    return function;
+}
+
+/* A new argument of `kind` for the call `call` of `function`. */
+static inline ll_value *add_argument(ll_function *function, ll_index call, enum ll_value_kind kind)
+{
+    ll_value *value = ll_call_add_argument(&function->calls[call]);
+    assert_non_null(value);
+    value->kind = kind;
+    return value;
+}
+
+/* The builder below names functions such as variable, jump and branch;
+ * a test with its own defines FACTS_BUILDER_UNITS_ONLY before the include. */
+#ifndef FACTS_BUILDER_UNITS_ONLY
+
+/* ---- The builder ------------------------------------------------------------------- */
 
 typedef struct builder {
     ll_unit *unit;
@@ -47,14 +98,6 @@ typedef struct arg {
 #define LE LL_RELATION_LESS_EQUAL
 #define LT LL_RELATION_LESS
 #define GE LL_RELATION_GREATER_EQUAL
-
-/* "c:@F@" + name, allocated. */
-static inline char *usr_of(const char *name)
-{
-    char usr[128];
-    snprintf(usr, sizeof usr, "c:@F@%s", name);
-    return ll_strdup(usr);
-}
 
 /* A builder over a new unit of the one file `path`, no function yet. */
 static inline builder *builder_open(const char *path)
@@ -222,5 +265,7 @@ static inline void noreturn(builder *b, ll_index block)
 {
     terminate(b, block, LL_TERMINATOR_NORETURN, 0, NULL);
 }
+
+#endif /* FACTS_BUILDER_UNITS_ONLY */
 
 #endif

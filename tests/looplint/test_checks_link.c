@@ -55,34 +55,15 @@ static const char posix_pack[] =
 static const char uv_pack[] = "pack uv\n"
                               "entry uv_timer_start kind=callback arg=2\n";
 
+#define FACTS_BUILDER_UNITS_ONLY
+#include "facts_builder.h"
+
 /* ---- Building facts ------------------------------------------------------------- */
-
-static char *usr_of(const char *name)
-{
-    char *usr;
-    assert_true(asprintf(&usr, "c:@F@%s", name) > 0);
-    return usr;
-}
-
-static ll_unit *new_unit(const char *path)
-{
-    ll_unit *unit = ll_unit_new(path, "/", "cc -c");
-    assert_non_null(unit);
-    assert_int_equal(ll_unit_add_file(unit, path, 0, false), 0);
-    return unit;
-}
 
 /* Defines `name` at `line` with an entry block 0 that returns; the index. */
 static uint32_t define(ll_unit *unit, const char *name, uint32_t line)
 {
-    char *usr = usr_of(name);
-    ll_function *function = ll_unit_add_function(unit, name, usr);
-    free(usr);
-    assert_non_null(function);
-    function->is_definition = true;
-    function->location = (ll_location){0, line, 5};
-    assert_int_equal(ll_function_add_block(function), 0);
-    function->blocks[0].terminator = LL_TERMINATOR_RETURN;
+    ll_function *function = define_returning(unit, name, line);
     function->blocks[0].location = (ll_location){0, line + 1, 5};
     return unit->function_count - 1;
 }
@@ -187,10 +168,7 @@ static ll_index call(ll_unit *unit, uint32_t function, ll_index at, const char *
 
 static ll_value *argument(ll_unit *unit, uint32_t function, ll_index index, enum ll_value_kind kind)
 {
-    ll_value *value = ll_call_add_argument(&function_of(unit, function)->calls[index]);
-    assert_non_null(value);
-    value->kind = kind;
-    return value;
+    return add_argument(function_of(unit, function), index, kind);
 }
 
 static void arg_other(ll_unit *unit, uint32_t function, ll_index index)

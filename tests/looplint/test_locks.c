@@ -42,34 +42,15 @@ static const char posix_pack[] =
     "acquire pthread_spin_lock kind=lock handle=out1 fail=nonzero type=spinlock\n"
     "release pthread_spin_unlock handle=1 type=spinlock\n";
 
+#define FACTS_BUILDER_UNITS_ONLY
+#include "facts_builder.h"
+
 /* ---- Building facts ------------------------------------------------------------- */
-
-static char *usr_of(const char *name)
-{
-    char *usr;
-    assert_true(asprintf(&usr, "c:@F@%s", name) > 0);
-    return usr;
-}
-
-static ll_unit *new_unit(const char *path)
-{
-    ll_unit *unit = ll_unit_new(path, "/", "cc -c");
-    assert_non_null(unit);
-    assert_int_equal(ll_unit_add_file(unit, path, 0, false), 0);
-    return unit;
-}
 
 /* Defines `name` at `line`, with an entry block 0 that returns; its index. */
 static uint32_t define(ll_unit *unit, const char *name, uint32_t line)
 {
-    char *usr = usr_of(name);
-    ll_function *function = ll_unit_add_function(unit, name, usr);
-    free(usr);
-    assert_non_null(function);
-    function->is_definition = true;
-    function->location = (ll_location){0, line, 5};
-    assert_int_equal(ll_function_add_block(function), 0);
-    function->blocks[0].terminator = LL_TERMINATOR_RETURN;
+    define_returning(unit, name, line);
     return unit->function_count - 1;
 }
 

@@ -38,22 +38,10 @@ static const char nest_pack[] = "pack nest\n"
 static const char uv_pack[] = "pack uv\n"
                               "entry uv_timer_start kind=callback arg=2\n";
 
+#define FACTS_BUILDER_UNITS_ONLY
+#include "facts_builder.h"
+
 /* ---- Building facts ------------------------------------------------------------- */
-
-static char *usr_of(const char *name)
-{
-    char *usr;
-    assert_true(asprintf(&usr, "c:@F@%s", name) > 0);
-    return usr;
-}
-
-static ll_unit *new_unit(const char *path)
-{
-    ll_unit *unit = ll_unit_new(path, "/", "cc -c");
-    assert_non_null(unit);
-    assert_int_equal(ll_unit_add_file(unit, path, 0, false), 0);
-    return unit;
-}
 
 static uint32_t add_function(ll_unit *unit, const char *name, uint32_t line, bool definition)
 {

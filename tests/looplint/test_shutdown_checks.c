@@ -53,35 +53,15 @@ static const char runtime_pack[] = "pack rt\n"
                                    "cancel rt_stop handle=1\n"
                                    "shutdown-wait rt_until_signal\n";
 
+#define FACTS_BUILDER_UNITS_ONLY
+#include "facts_builder.h"
+
 /* ---- Building facts ------------------------------------------------------------------- */
-
-static char *usr_of(const char *name)
-{
-    char *usr;
-    assert_true(asprintf(&usr, "c:@F@%s", name) > 0);
-    return usr;
-}
-
-static ll_unit *new_unit(const char *path)
-{
-    ll_unit *unit = ll_unit_new(path, "/", "cc -c");
-    assert_non_null(unit);
-    assert_int_equal(ll_unit_add_file(unit, path, 0, false), 0);
-    return unit;
-}
 
 /* Defines `name` at `line`: an entry block 0 that returns. */
 static ll_function *define(ll_unit *unit, const char *name, uint32_t line)
 {
-    char *usr = usr_of(name);
-    ll_function *function = ll_unit_add_function(unit, name, usr);
-    free(usr);
-    assert_non_null(function);
-    function->is_definition = true;
-    function->location = (ll_location){0, line, 5};
-    assert_int_equal(ll_function_add_block(function), 0);
-    function->blocks[0].terminator = LL_TERMINATOR_RETURN;
-    return function;
+    return define_returning(unit, name, line);
 }
 
 static ll_index variable(ll_function *function, const char *name, enum ll_variable_kind kind)
@@ -144,10 +124,7 @@ static ll_index call(ll_function *function, ll_index at, const char *callee, con
 
 static ll_value *argument(ll_function *function, ll_index index, enum ll_value_kind kind)
 {
-    ll_value *value = ll_call_add_argument(&function->calls[index]);
-    assert_non_null(value);
-    value->kind = kind;
-    return value;
+    return add_argument(function, index, kind);
 }
 
 static void arg_constant(ll_function *function, ll_index index, int64_t constant)
