@@ -8,6 +8,7 @@
  * operation and terminator gets the next source line (from 10 on), so a
  * note's line says which statement it points at. The tests that build
  * units directly use only the first part (FACTS_BUILDER_UNITS_ONLY).
+ * Tests that include <ftw.h> also get the temporary directory helpers.
  * Include it after
  * <cmocka.h> and "analysis/facts.h".
  */
@@ -63,6 +64,41 @@ static inline ll_value *add_argument(ll_function *function, ll_index call, enum 
     value->kind = kind;
     return value;
 }
+
+/* ---- Temporary directories (when the test includes <ftw.h>, with _GNU_SOURCE) ------- */
+
+#ifdef FTW_DEPTH
+#include <limits.h>
+#include <string.h>
+
+/* Makes /tmp/looplint-PREFIX-XXXXXX and writes its realpath to `root`
+ * (`size` bytes); 0, or -1 when it cannot. */
+static inline int make_temporary_directory(const char *prefix, char *root, size_t size)
+{
+    char template[PATH_MAX];
+    char real[PATH_MAX];
+    snprintf(template, sizeof template, "/tmp/looplint-%s-XXXXXX", prefix);
+    if (!mkdtemp(template) || !realpath(template, real) || strlen(real) >= size)
+        return -1;
+    memcpy(root, real, strlen(real) + 1);
+    return 0;
+}
+
+static inline int remove_entry(const char *path, const struct stat *status, int type,
+                               struct FTW *walk)
+{
+    (void)status;
+    (void)type;
+    (void)walk;
+    return remove(path);
+}
+
+/* Removes `root` and everything under it; nftw's result. */
+static inline int remove_tree(const char *root)
+{
+    return nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+#endif /* FTW_DEPTH */
 
 /* The builder below names functions such as variable, jump and branch;
  * a test with its own defines FACTS_BUILDER_UNITS_ONLY before the include. */

@@ -29,6 +29,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define FACTS_BUILDER_UNITS_ONLY
+#include "facts_builder.h"
+
 /* ---- Extracting a snippet ------------------------------------------------------- */
 
 typedef struct fixture {
@@ -40,13 +43,10 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char template[] = "/tmp/looplint-cfg-XXXXXX";
-    char real[PATH_MAX];
-    if (!f || !mkdtemp(template) || !realpath(template, real) || strlen(real) >= sizeof f->root) {
+    if (!f || make_temporary_directory("cfg", f->root, sizeof f->root) < 0) {
         free(f);
         return -1;
     }
-    strcpy(f->root, real);
     f->extractor = ll_extractor_new();
     if (!f->extractor) {
         free(f);
@@ -56,20 +56,12 @@ static int setup(void **state)
     return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
-{
-    (void)status;
-    (void)type;
-    (void)walk;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fixture *f = *state;
     ll_unit_free(f->unit);
     ll_extractor_free(f->extractor);
-    nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    remove_tree(f->root);
     free(f);
     return 0;
 }

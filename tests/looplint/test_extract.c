@@ -32,6 +32,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define FACTS_BUILDER_UNITS_ONLY
+#include "facts_builder.h"
+
 /* ---- A temporary directory and commands on its files -------------------------- */
 
 typedef struct fixture {
@@ -42,13 +45,10 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char template[] = "/tmp/looplint-extract-XXXXXX";
-    char real[PATH_MAX];
-    if (!f || !mkdtemp(template) || !realpath(template, real) || strlen(real) >= sizeof f->root) {
+    if (!f || make_temporary_directory("extract", f->root, sizeof f->root) < 0) {
         free(f);
         return -1;
     }
-    memcpy(f->root, real, strlen(real) + 1);
     f->extractor = ll_extractor_new();
     if (!f->extractor) {
         free(f);
@@ -58,19 +58,11 @@ static int setup(void **state)
     return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
-{
-    (void)status;
-    (void)type;
-    (void)walk;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fixture *f = *state;
     ll_extractor_free(f->extractor);
-    nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    remove_tree(f->root);
     free(f);
     return 0;
 }

@@ -37,6 +37,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define FACTS_BUILDER_UNITS_ONLY
+#include "facts_builder.h"
+
 extern const ll_check ll_check_busy_loop;
 extern const ll_check ll_check_unbounded_spawn;
 
@@ -87,13 +90,10 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    char template[] = "/tmp/looplint-loops-XXXXXX";
-    char real[PATH_MAX];
-    if (!f || !mkdtemp(template) || !realpath(template, real) || strlen(real) >= sizeof f->root) {
+    if (!f || make_temporary_directory("loops", f->root, sizeof f->root) < 0) {
         free(f);
         return -1;
     }
-    memcpy(f->root, real, strlen(real) + 1);
     f->extractor = ll_extractor_new();
     f->packs = ll_packs_new();
     ll_error error;
@@ -102,14 +102,6 @@ static int setup(void **state)
     ll_findings_init(&f->findings);
     *state = f;
     return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
-{
-    (void)status;
-    (void)type;
-    (void)walk;
-    return remove(path);
 }
 
 static int teardown(void **state)
@@ -121,7 +113,7 @@ static int teardown(void **state)
     ll_packs_free(f->packs);
     ll_extractor_free(f->extractor);
     free(f->source);
-    nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    remove_tree(f->root);
     free(f);
     return 0;
 }

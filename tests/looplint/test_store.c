@@ -40,6 +40,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#define FACTS_BUILDER_UNITS_ONLY
+#include "facts_builder.h"
+
 /* ---- Fixture: a temporary directory ------------------------------------------------------- */
 
 typedef struct fixture {
@@ -62,18 +65,10 @@ static int setup(void **state)
     return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
-{
-    (void)status;
-    (void)type;
-    (void)walk;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fixture *fix = *state;
-    int result = nftw(fix->directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int result = remove_tree(fix->directory);
     free(fix);
     return result;
 }
