@@ -18,6 +18,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  check    analyse the program of a compile database and print findings\n"
+    "  report   print a stored run's findings again, filtered, in any format\n"
     "  rules    list the checks and rule packs; validate a pack (--check FILE)\n"
     "  explain  what a check finds, why it matters, how to fix and suppress it\n"
     "  verify   check fixtures' `// expect: rule-id` annotations against findings\n"
@@ -93,6 +94,8 @@ int ll_cli_main(int argc, char **argv)
         return ll_command_check(argc - 1, argv + 1);
     if (strcmp(command, "rules") == 0)
         return ll_command_rules(argc - 1, argv + 1);
+    if (strcmp(command, "report") == 0)
+        return ll_command_report(argc - 1, argv + 1);
     if (strcmp(command, "verify") == 0)
         return ll_command_verify(argc - 1, argv + 1);
     if (strcmp(command, "explain") == 0)

@@ -9,6 +9,7 @@
 #include "packs/pack.h"
 
 int ll_command_check(int argc, char **argv);
+int ll_command_report(int argc, char **argv);
 int ll_command_rules(int argc, char **argv);
 int ll_command_verify(int argc, char **argv);
 int ll_command_explain(int argc, char **argv);
