@@ -1,7 +1,8 @@
 /*
  * cli.h - the command line (ARCHITECTURE.md, "Command line").
  *
- * ll_cli_main parses argv and runs one subcommand: check, rules, verify.
+ * ll_cli_main parses argv and runs one subcommand (check, report, rules,
+ * explain, verify; each in its own file, declared in commands.h).
  * Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or
  * configuration error, 3 the analysis could not run.
  */
