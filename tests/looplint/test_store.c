@@ -1458,7 +1458,8 @@ static void test_baselines(void **state)
     assert_non_null(strstr(error.message, "no complete run"));
 
     /* Only the unsuppressed findings with a fingerprint are kept. */
-    ll_findings first, second;
+    ll_findings first;
+    ll_findings second;
     sample_findings(&first, "first run");
     strcpy(first.items[1].fingerprint, "11111111111111111111111111111111");
     strcpy(first.items[2].fingerprint, "22222222222222222222222222222222");
