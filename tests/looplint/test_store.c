@@ -1443,6 +1443,81 @@ static void test_two_connections_concurrent(void **state)
     assert_int_equal(query_integer(fix->path, "SELECT count(*) FROM functions"), 150);
 }
 
+/* ---- Baselines ------------------------------------------------------------------------------- */
+
+static void test_baselines(void **state)
+{
+    fixture *fix = *state;
+    ll_store *store = open_store(fix->path);
+    ll_error error = {{0}};
+    char **fingerprints = NULL;
+    size_t count = 0;
+
+    /* No complete run yet: nothing to save from. */
+    assert_int_equal(ll_store_baseline_save(store, "main", 0, &count, &error), -1);
+    assert_non_null(strstr(error.message, "no complete run"));
+
+    /* Only the unsuppressed findings with a fingerprint are kept. */
+    ll_findings first;
+    ll_findings second;
+    sample_findings(&first, "first run");
+    strcpy(first.items[1].fingerprint, "11111111111111111111111111111111");
+    strcpy(first.items[2].fingerprint, "22222222222222222222222222222222");
+    sample_findings(&second, "second run");
+    int64_t first_id = complete_run(store, &first);
+    complete_run(store, &second);
+    assert_int_equal(ll_store_baseline_save(store, "main", first_id, &count, &error), 0);
+    assert_int_equal(count, 2);
+    assert_int_equal(ll_store_baseline_load(store, "main", &fingerprints, &count, &error), 1);
+    assert_int_equal(count, 2);
+    assert_string_equal(fingerprints[0], "0123456789abcdef0123456789abcdef");
+    assert_string_equal(fingerprints[1], "22222222222222222222222222222222");
+    assert_null(fingerprints[2]);
+    ll_fingerprints_free(fingerprints);
+
+    /* Saving again replaces; run 0 is the latest complete one. */
+    assert_int_equal(ll_store_baseline_save(store, "main", 0, &count, &error), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(ll_store_baseline_save(store, "old", first_id, NULL, &error), 0);
+    assert_int_equal(ll_store_baseline_save(store, "x", 9999, NULL, &error), -1);
+    assert_non_null(strstr(error.message, "no such run"));
+
+    /* An import replaces too, and keeps a set. */
+    const char *const imported[] = {"cc", "aa", "bb", "aa"};
+    assert_int_equal(ll_store_baseline_replace(store, "it's \"quoted\"", imported, 4, &error), 0);
+    assert_int_equal(
+        ll_store_baseline_load(store, "it's \"quoted\"", &fingerprints, &count, &error), 1);
+    assert_int_equal(count, 3);
+    assert_string_equal(fingerprints[0], "aa");
+    assert_string_equal(fingerprints[2], "cc");
+    ll_fingerprints_free(fingerprints);
+
+    ll_baseline_entry *entries = NULL;
+    assert_int_equal(ll_store_baseline_list(store, &entries, &count, &error), 0);
+    assert_int_equal(count, 3);
+    assert_string_equal(entries[0].name, "it's \"quoted\"");
+    assert_int_equal(entries[0].count, 3);
+    assert_string_equal(entries[1].name, "main");
+    assert_int_equal(entries[1].count, 1);
+    assert_string_equal(entries[2].name, "old");
+    assert_int_equal(entries[2].count, 2);
+    ll_baseline_entries_free(entries, count);
+
+    /* Dropping: once, then there is none. */
+    assert_int_equal(ll_store_baseline_drop(store, "old", &error), 1);
+    assert_int_equal(ll_store_baseline_drop(store, "old", &error), 0);
+    fingerprints = NULL;
+    assert_int_equal(ll_store_baseline_load(store, "old", &fingerprints, &count, &error), 0);
+    assert_null(fingerprints);
+    assert_int_equal(ll_store_baseline_list(store, &entries, &count, &error), 0);
+    assert_int_equal(count, 2);
+    ll_baseline_entries_free(entries, count);
+
+    ll_findings_free(&first);
+    ll_findings_free(&second);
+    ll_store_close(store);
+}
+
 int main(void)
 {
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1466,6 +1541,7 @@ int main(void)
         TEST(test_own_live_run_kept),
         TEST(test_two_connections_alternate),
         TEST(test_two_connections_concurrent),
+        TEST(test_baselines),
     };
 #undef TEST
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,8 @@
  * .looplint file chooses checks, severities, extra packs and exclusions,
  * and the command line's --enable/--disable override it. Suppressed
  * findings are stored like the others; the report and the gate skip them
- * unless --show-suppressed asks for them in the report.
+ * unless --show-suppressed asks for them in the report. With --baseline,
+ * so do they skip the findings whose fingerprints the baseline holds.
  */
 #define _GNU_SOURCE /* asprintf, vasprintf */
 #include "analyze.h"
@@ -48,6 +49,8 @@ static const char usage[] =
     "  --format FORMAT       text (default), gcc or json\n"
     "  --fail-on LEVEL       error, warning (default), note or never\n"
     "  --show-suppressed     print the findings that comments suppress, too\n"
+    "  --baseline NAME|FILE  report and gate on findings not in this baseline\n"
+    "                        (looplint baseline; FILE.json: an export)\n"
     "  --all-configs         analyse a file once per distinct set of flags\n"
     "  --no-cache            parse every TU, even unchanged ones\n"
     "  --no-color            no colour even on a terminal\n"
@@ -73,6 +76,7 @@ enum {
     OPTION_QUIET,
     OPTION_STATS,
     OPTION_SHOW_SUPPRESSED,
+    OPTION_BASELINE,
     OPTION_HELP,
 };
 
@@ -91,6 +95,7 @@ static const ll_option_spec specs[] = {
     [OPTION_QUIET] = {"quiet", 'q', false},
     [OPTION_STATS] = {"stats", 0, false},
     [OPTION_SHOW_SUPPRESSED] = {"show-suppressed", 0, false},
+    [OPTION_BASELINE] = {"baseline", 0, true},
     [OPTION_HELP] = {"help", 'h', false},
     {NULL, 0, false},
 };
@@ -98,6 +103,7 @@ static const ll_option_spec specs[] = {
 typedef struct check_settings {
     const char *build_directory;
     const char *store_path;
+    const char *baseline; /* a name in the store, or an exported FILE.json */
     ll_string_list files, rules, enabled, disabled;
     enum ll_format format;
     int fail_on; /* minimum severity that fails, or -1 for never */
@@ -190,6 +196,9 @@ static int parse_settings(int argc, char **argv, check_settings *settings)
         case OPTION_SHOW_SUPPRESSED:
             settings->show_suppressed = true;
             break;
+        case OPTION_BASELINE:
+            settings->baseline = value;
+            break;
         case OPTION_HELP:
             fputs(usage, stdout);
             return -1;
@@ -213,6 +222,18 @@ static bool in_files(const ll_finding *finding, void *context)
         if (strcmp(finding->place.file, files->items[f]) == 0)
             return true;
     return false;
+}
+
+typedef struct baseline_set {
+    char **fingerprints; /* sorted */
+    size_t count;
+} baseline_set;
+
+/* Whether a finding is new: its fingerprint is not in the baseline. */
+static bool not_in_baseline(const ll_finding *finding, void *context)
+{
+    const baseline_set *baseline = context;
+    return !ll_fingerprints_contain(baseline->fingerprints, baseline->count, finding->fingerprint);
 }
 
 static char *statistics_json(const ll_statistics *statistics)
@@ -315,6 +336,7 @@ static int run(check_settings *settings, int argc, char **argv)
     char *database = NULL;
     char *root = NULL;
     char *store_path = NULL;
+    baseline_set baseline = {0};
     int64_t run_id = 0;
     int status = LL_EXIT_USAGE;
 
@@ -354,6 +376,10 @@ static int run(check_settings *settings, int argc, char **argv)
         settings->store_path ? strdup(settings->store_path) : ll_locate_default_store(database);
     if (!store_path || !(store = ll_store_open(store_path, &error)))
         goto fail;
+    if (settings->baseline &&
+        ll_cli_baseline_read(store, settings->baseline, &baseline.fingerprints, &baseline.count,
+                             &error) < 0)
+        goto fail;
     char *command_line = joined_argv(argc, argv);
     ll_run_info info = {LOOPLINT_VERSION, root, command_line ? command_line : ""};
     int begun = ll_store_run_begin(store, &info, &run_id, &error);
@@ -389,6 +415,8 @@ static int run(check_settings *settings, int argc, char **argv)
         goto fail;
     if (settings->files.count)
         ll_findings_filter(&analysis.findings, in_files, &settings->files);
+    if (settings->baseline)
+        ll_findings_filter(&analysis.findings, not_in_baseline, &baseline);
     ll_report_options report = {
         .format = settings->format,
         .color = !settings->no_color && settings->format == LL_FORMAT_TEXT &&
@@ -411,6 +439,7 @@ fail:
     ll_cli_error(error.message);
 done:
     ll_analysis_free(&analysis);
+    ll_fingerprints_free(baseline.fingerprints);
     ll_store_close(store);
     ll_packs_free(packs);
     ll_config_free(&config);

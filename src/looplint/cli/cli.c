@@ -19,6 +19,7 @@ static const char usage[] =
     "commands:\n"
     "  check    analyse the program of a compile database and print findings\n"
     "  report   print a stored run's findings again, filtered, in any format\n"
+    "  baseline save, list, drop, export or import the findings a check accepts\n"
     "  rules    list the checks and rule packs; validate a pack (--check FILE)\n"
     "  explain  what a check finds, why it matters, how to fix and suppress it\n"
     "  verify   check fixtures' `// expect: rule-id` annotations against findings\n"
@@ -90,6 +91,8 @@ int ll_cli_main(int argc, char **argv)
         fputs(usage, stdout);
         return LL_EXIT_CLEAN;
     }
+    if (strcmp(command, "baseline") == 0)
+        return ll_command_baseline(argc - 1, argv + 1);
     if (strcmp(command, "check") == 0)
         return ll_command_check(argc - 1, argv + 1);
     if (strcmp(command, "rules") == 0)

@@ -7,6 +7,10 @@
 #include "analysis/error.h"
 #include "config.h"
 #include "packs/pack.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
 
 int ll_command_check(int argc, char **argv);
 int ll_command_report(int argc, char **argv);
@@ -26,5 +30,16 @@ int ll_cli_load_config(const char *root, ll_config *config, ll_error *error);
 
 /* Prints "looplint: MESSAGE" on stderr. */
 void ll_cli_error(const char *message);
+
+/* ---- Baselines (baseline.c) ---- */
+int ll_command_baseline(int argc, char **argv);
+
+/* The fingerprints of the baseline `check --baseline` names: a path ending
+ * in .json is an export, read on the fly; else a name in the store. 0 and
+ * a sorted, NULL-terminated array (ll_fingerprints_free), or -1 with an
+ * error, an unknown name included. */
+int ll_cli_baseline_read(ll_store *store, const char *name_or_file, char ***fingerprints,
+                         size_t *count, ll_error *error);
+bool ll_fingerprints_contain(char *const *sorted, size_t count, const char *fingerprint);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * store.c - the SQLite store (store.h): opening a database safely, runs,
- * the facts of each TU, findings.
+ * the facts of each TU, findings, baselines.
  *
  * Opening follows one rule: read before writing. The file's first 100
  * bytes must be a SQLite header whose application_id is ours or unset;
@@ -63,6 +63,11 @@ enum statement_id {
     STATEMENT_NOTE_INSERT,
     STATEMENT_FINDINGS_SELECT,
     STATEMENT_NOTES_SELECT,
+    STATEMENT_BASELINE_DELETE,
+    STATEMENT_BASELINE_COPY,
+    STATEMENT_BASELINE_INSERT,
+    STATEMENT_BASELINE_LIST,
+    STATEMENT_BASELINE_SELECT,
     STATEMENT_COUNT
 };
 
@@ -111,6 +116,18 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
     [STATEMENT_NOTES_SELECT] = "SELECT n.finding, n.file, n.line, n.col, n.message"
                                " FROM notes AS n JOIN findings AS f ON f.id = n.finding"
                                " WHERE f.run = ?1 ORDER BY n.finding, n.seq",
+    [STATEMENT_BASELINE_DELETE] = "DELETE FROM baselines WHERE name = ?1",
+    /* OR IGNORE: two findings of a run may share a fingerprint only if
+       fingerprints collide; the set keeps one. */
+    [STATEMENT_BASELINE_COPY] = "INSERT OR IGNORE INTO baselines (name, fingerprint)"
+                                " SELECT ?1, fingerprint FROM findings"
+                                " WHERE run = ?2 AND NOT suppressed AND fingerprint IS NOT NULL"
+                                " AND fingerprint <> ''",
+    [STATEMENT_BASELINE_INSERT] = "INSERT OR IGNORE INTO baselines (name, fingerprint)"
+                                  " VALUES (?1, ?2)",
+    [STATEMENT_BASELINE_LIST] = "SELECT name, count(*) FROM baselines GROUP BY name ORDER BY name",
+    [STATEMENT_BASELINE_SELECT] = "SELECT fingerprint FROM baselines WHERE name = ?1"
+                                  " ORDER BY fingerprint",
 };
 
 static const char *const callee_kind_names[] = {
@@ -945,7 +962,8 @@ static int select_notes(ll_store *store, int64_t run_id, ll_findings *loaded,
     while ((code = sqlite3_step(select)) == SQLITE_ROW) {
         sqlite3_int64 finding_id = sqlite3_column_int64(select, 0);
         /* ids has one entry per loaded finding (select_findings wrote them). */
-        while (at < loaded->count && ids[at] < finding_id) // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
+        while (at < loaded->count &&
+               ids[at] < finding_id) // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
             at++;
         if (at == loaded->count || ids[at] != finding_id) {
             failure(store, error, "a note belongs to no finding of the run");
@@ -996,5 +1014,180 @@ fail:
     rollback(store);
     ll_findings_free(&loaded);
     free(ids);
+    return -1;
+}
+
+/* ---- Baselines ----------------------------------------------------------------------------- */
+
+/* Deletes the rows of `name`, inside the caller's transaction. */
+static int delete_baseline(ll_store *store, const char *name, ll_error *error)
+{
+    sqlite3_stmt *delete = prepare(store, STATEMENT_BASELINE_DELETE, error);
+    if (!delete)
+        return -1;
+    if (bind_text(delete, 1, name) != SQLITE_OK)
+        return bind_failure(store, delete, error);
+    return execute(store, delete, error);
+}
+
+int ll_store_baseline_save(ll_store *store, const char *name, int64_t run_id, size_t *count,
+                           ll_error *error)
+{
+    set_task(store, "cannot save the baseline '%s'", name);
+    sqlite3_stmt *copy = prepare(store, STATEMENT_BASELINE_COPY, error);
+    if (!copy || begin(store, STATEMENT_BEGIN_WRITE, error) < 0 ||
+        resolve_run(store, &run_id, error) < 0 || delete_baseline(store, name, error) < 0)
+        goto fail;
+    if ((bind_text(copy, 1, name) | sqlite3_bind_int64(copy, 2, run_id)) != SQLITE_OK) {
+        bind_failure(store, copy, error);
+        goto fail;
+    }
+    if (execute(store, copy, error) < 0)
+        goto fail;
+    size_t copied = (size_t)sqlite3_changes(store->db);
+    if (commit(store, error) < 0)
+        goto fail;
+    if (count)
+        *count = copied;
+    return 0;
+fail:
+    rollback(store);
+    return -1;
+}
+
+int ll_store_baseline_replace(ll_store *store, const char *name, const char *const *fingerprints,
+                              size_t count, ll_error *error)
+{
+    set_task(store, "cannot save the baseline '%s'", name);
+    sqlite3_stmt *insert = prepare(store, STATEMENT_BASELINE_INSERT, error);
+    if (!insert || begin(store, STATEMENT_BEGIN_WRITE, error) < 0 ||
+        delete_baseline(store, name, error) < 0)
+        goto fail;
+    for (size_t i = 0; i < count; i++) {
+        if ((bind_text(insert, 1, name) | bind_text(insert, 2, fingerprints[i])) != SQLITE_OK) {
+            bind_failure(store, insert, error);
+            goto fail;
+        }
+        if (execute(store, insert, error) < 0)
+            goto fail;
+    }
+    if (commit(store, error) < 0)
+        goto fail;
+    return 0;
+fail:
+    rollback(store);
+    return -1;
+}
+
+void ll_baseline_entries_free(ll_baseline_entry *entries, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(entries[i].name);
+    free(entries);
+}
+
+int ll_store_baseline_list(ll_store *store, ll_baseline_entry **entries, size_t *count,
+                           ll_error *error)
+{
+    set_task(store, "cannot list the baselines");
+    ll_baseline_entry *list = NULL;
+    size_t used = 0;
+    size_t capacity = 0;
+    sqlite3_stmt *select = prepare(store, STATEMENT_BASELINE_LIST, error);
+    if (!select)
+        return -1;
+    int code;
+    while ((code = sqlite3_step(select)) == SQLITE_ROW) {
+        if (used == capacity) {
+            capacity = capacity ? capacity * 2 : 8;
+            ll_baseline_entry *bigger = realloc(list, capacity * sizeof *bigger);
+            if (!bigger)
+                goto out_of_memory;
+            list = bigger;
+        }
+        const char *name = column_text(select, 0);
+        if (!(list[used].name = strdup(name ? name : "")))
+            goto out_of_memory;
+        list[used++].count = (size_t)sqlite3_column_int64(select, 1);
+    }
+    if (code != SQLITE_DONE) {
+        sql_failure(store, error);
+        goto fail;
+    }
+    sqlite3_reset(select);
+    *entries = list;
+    *count = used;
+    return 0;
+out_of_memory:
+    failure(store, error, "out of memory");
+fail:
+    sqlite3_reset(select);
+    ll_baseline_entries_free(list, used);
+    return -1;
+}
+
+int ll_store_baseline_drop(ll_store *store, const char *name, ll_error *error)
+{
+    set_task(store, "cannot drop the baseline '%s'", name);
+    if (begin(store, STATEMENT_BEGIN_WRITE, error) < 0 || delete_baseline(store, name, error) < 0)
+        goto fail;
+    int dropped = sqlite3_changes(store->db) > 0;
+    if (commit(store, error) < 0)
+        goto fail;
+    return dropped;
+fail:
+    rollback(store);
+    return -1;
+}
+
+void ll_fingerprints_free(char **fingerprints)
+{
+    for (char **at = fingerprints; at && *at; at++)
+        free(*at);
+    free(fingerprints);
+}
+
+int ll_store_baseline_load(ll_store *store, const char *name, char ***fingerprints, size_t *count,
+                           ll_error *error)
+{
+    set_task(store, "cannot read the baseline '%s'", name);
+    char **list = NULL;
+    size_t used = 0;
+    size_t capacity = 0;
+    sqlite3_stmt *select = prepare(store, STATEMENT_BASELINE_SELECT, error);
+    if (!select)
+        return -1;
+    if (bind_text(select, 1, name) != SQLITE_OK)
+        return bind_failure(store, select, error);
+    int code;
+    while ((code = sqlite3_step(select)) == SQLITE_ROW) {
+        if (used + 1 >= capacity) {
+            capacity = capacity ? capacity * 2 : 16;
+            char **bigger = realloc(list, capacity * sizeof *bigger);
+            if (!bigger)
+                goto out_of_memory;
+            list = bigger;
+        }
+        const char *fingerprint = column_text(select, 0);
+        list[used + 1] = NULL;
+        if (!(list[used] = strdup(fingerprint ? fingerprint : "")))
+            goto out_of_memory;
+        list[++used] = NULL;
+    }
+    if (code != SQLITE_DONE) {
+        sql_failure(store, error);
+        goto fail;
+    }
+    sqlite3_reset(select);
+    if (!used)
+        return 0;
+    *fingerprints = list;
+    *count = used;
+    return 1;
+out_of_memory:
+    failure(store, error, "out of memory");
+fail:
+    sqlite3_reset(select);
+    ll_fingerprints_free(list);
     return -1;
 }

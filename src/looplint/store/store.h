@@ -1,5 +1,5 @@
 /*
- * store.h - the SQLite store: facts per TU, runs, findings.
+ * store.h - the SQLite store: facts per TU, runs, findings, baselines.
  *
  * The only part of looplint that includes sqlite3.h. One database per
  * project (schema in ARCHITECTURE.md, versioned with PRAGMA user_version
@@ -35,13 +35,12 @@ int ll_store_schema_version(void);
 
 typedef struct ll_run_info {
     const char *version; /* looplint's */
-    const char *root; /* the project root */
-    const char *argv; /* the command line, joined */
+    const char *root;    /* the project root */
+    const char *argv;    /* the command line, joined */
 } ll_run_info;
 
 /* Starts a run (status 'running', committed at once) and returns its id. */
-int ll_store_run_begin(ll_store *store, const ll_run_info *info, int64_t *run_id,
-                       ll_error *error);
+int ll_store_run_begin(ll_store *store, const ll_run_info *info, int64_t *run_id, ll_error *error);
 
 /* Saves a TU's facts under its cache key, replacing what was stored for
  * that path, in one transaction: tus, tu_files, functions, calls, and the
@@ -66,11 +65,47 @@ int ll_store_run_finish(ll_store *store, int64_t run_id, const ll_findings *find
 
 /* Reads the findings of a run (0 for the latest complete one) into
  * `findings` (initialised by the caller). */
-int ll_store_findings_load(ll_store *store, int64_t run_id, ll_findings *findings,
-                           ll_error *error);
+int ll_store_findings_load(ll_store *store, int64_t run_id, ll_findings *findings, ll_error *error);
 
 /* Run status, for reports and tests: "running", "complete", "incomplete". */
 int ll_store_run_status(ll_store *store, int64_t run_id, char *status, size_t size,
                         ll_error *error);
+
+/* ---- Baselines ---------------------------------------------------------------------
+ *
+ * A baseline is a named set of fingerprints (report.h): the findings a
+ * project accepts for now, so that `check --baseline` reports only new
+ * ones. A name with no fingerprint does not exist. */
+
+/* Makes `name` the fingerprints of the unsuppressed findings of a run (0
+ * for the latest complete one), replacing a baseline of that name, in one
+ * transaction; *count (may be NULL) gets how many. */
+int ll_store_baseline_save(ll_store *store, const char *name, int64_t run_id, size_t *count,
+                           ll_error *error);
+
+/* Makes `name` exactly these fingerprints (an import), in one transaction. */
+int ll_store_baseline_replace(ll_store *store, const char *name, const char *const *fingerprints,
+                              size_t count, ll_error *error);
+
+typedef struct ll_baseline_entry {
+    char *name;
+    size_t count; /* of fingerprints */
+} ll_baseline_entry;
+
+/* Every baseline, by name: *entries (caller frees with
+ * ll_baseline_entries_free) and *count. */
+int ll_store_baseline_list(ll_store *store, ll_baseline_entry **entries, size_t *count,
+                           ll_error *error);
+void ll_baseline_entries_free(ll_baseline_entry *entries, size_t count);
+
+/* Removes a baseline: 1 removed, 0 there was none, -1 error. */
+int ll_store_baseline_drop(ll_store *store, const char *name, ll_error *error);
+
+/* The fingerprints of a baseline, sorted: 1 and *fingerprints (a
+ * NULL-terminated array; caller frees with ll_fingerprints_free) and
+ * *count, 0 when there is no such baseline, -1 error. */
+int ll_store_baseline_load(ll_store *store, const char *name, char ***fingerprints, size_t *count,
+                           ll_error *error);
+void ll_fingerprints_free(char **fingerprints);
 
 #endif
