@@ -77,16 +77,6 @@ typedef struct baseline_settings {
     int operand_count;
 } baseline_settings;
 
-static int parse_run(const char *text, int64_t *run_id)
-{
-    char *end;
-    long long value = strtoll(text, &end, 10);
-    if (!*text || *end || value < 1)
-        return -1;
-    *run_id = value;
-    return 0;
-}
-
 /* 0 to go on, -1 when help was printed, else the exit code. */
 static int parse_settings(int argc, char **argv, baseline_settings *settings)
 {
@@ -114,7 +104,7 @@ static int parse_settings(int argc, char **argv, baseline_settings *settings)
             settings->store_path = argument.value;
             break;
         case OPTION_RUN:
-            if (parse_run(argument.value, &settings->run_id) < 0) {
+            if (ll_cli_parse_run(argument.value, false, &settings->run_id) < 0) {
                 fprintf(stderr, "looplint baseline: bad value '%s' for --run\n", argument.value);
                 return LL_EXIT_USAGE;
             }
@@ -142,18 +132,7 @@ static ll_store *open_store(const baseline_settings *settings, ll_error *error)
     if (settings->store_path) {
         path = strdup(settings->store_path);
     } else {
-        if (settings->build_directory) {
-            if (!ll_is_directory(settings->build_directory)) {
-                ll_error_set(error, "%s: no such directory", settings->build_directory);
-                goto fail;
-            }
-            database = realpath(settings->build_directory, NULL);
-        } else {
-            char *here = ll_absolute_path(".");
-            database = here ? ll_plan_find_database(here, error) : NULL;
-            free(here);
-        }
-        if (!database)
+        if (!(database = ll_locate_database(settings->build_directory, error)))
             goto fail;
         path = ll_locate_default_store(database);
     }

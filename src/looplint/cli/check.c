@@ -349,19 +349,8 @@ static int run(check_settings *settings, int argc, char **argv)
         ll_analysis_validate_rules((const char *const *)settings->disabled.items, &error) < 0 ||
         resolve_files(&settings->files, &error) < 0)
         goto fail;
-    if (settings->build_directory) {
-        if (!ll_is_directory(settings->build_directory)) {
-            ll_error_set(&error, "%s: no such directory", settings->build_directory);
-            status = LL_EXIT_ANALYSIS;
-            goto fail;
-        }
-        database = realpath(settings->build_directory, NULL);
-    } else {
-        char *here = ll_absolute_path(".");
-        database = here ? ll_plan_find_database(here, &error) : NULL;
-        free(here);
-    }
     status = LL_EXIT_ANALYSIS;
+    database = ll_locate_database(settings->build_directory, &error);
     if (!database || ll_plan_load(&plan, database, settings->all_configs, &error) < 0)
         goto fail;
     status = LL_EXIT_USAGE;

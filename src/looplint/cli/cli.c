@@ -27,6 +27,20 @@ static const char usage[] =
     "  looplint COMMAND --help   the options of a command\n"
     "  looplint --version        the version\n";
 
+int ll_cli_parse_run(const char *text, bool allow_latest, int64_t *run_id)
+{
+    if (allow_latest && strcmp(text, "latest") == 0) {
+        *run_id = 0;
+        return 0;
+    }
+    char *end;
+    long long value = strtoll(text, &end, 10);
+    if (!*text || *end || value < 1)
+        return -1;
+    *run_id = (int64_t)value;
+    return 0;
+}
+
 void ll_cli_error(const char *message)
 {
     fprintf(stderr, "looplint: %s\n", message);

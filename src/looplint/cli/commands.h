@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 int ll_command_check(int argc, char **argv);
 int ll_command_report(int argc, char **argv);
@@ -27,6 +28,10 @@ ll_packs *ll_cli_load_packs(const ll_config *config, const char *const *extra, l
  * absent file leaves the configuration empty. 0, or -1 with an error
  * naming the file, line and column. */
 int ll_cli_load_config(const char *root, ll_config *config, ll_error *error);
+
+/* A --run value: a run id (>= 1), or `latest` (0) when allowed. 0 and
+ * *run_id set, or -1. */
+int ll_cli_parse_run(const char *text, bool allow_latest, int64_t *run_id);
 
 /* Prints "looplint: MESSAGE" on stderr. */
 void ll_cli_error(const char *message);

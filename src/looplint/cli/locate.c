@@ -5,6 +5,9 @@
 #define _GNU_SOURCE /* asprintf, vasprintf */
 #include "locate.h"
 
+#include "analysis/error.h"
+#include "front/front.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,4 +223,26 @@ char *ll_locate_configuration(const char *root)
 char *ll_locate_default_store(const char *database_directory)
 {
     return join(database_directory, ".looplint/looplint.db");
+}
+
+char *ll_locate_database(const char *build_directory, ll_error *error)
+{
+    if (build_directory) {
+        if (!ll_is_directory(build_directory)) {
+            ll_error_set(error, "%s: no such directory", build_directory);
+            return NULL;
+        }
+        char *directory = realpath(build_directory, NULL);
+        if (!directory)
+            ll_error_set(error, "%s: cannot resolve the path", build_directory);
+        return directory;
+    }
+    char *here = ll_absolute_path(".");
+    if (!here) {
+        ll_error_set(error, "out of memory");
+        return NULL;
+    }
+    char *found = ll_plan_find_database(here, error);
+    free(here);
+    return found;
 }

@@ -12,6 +12,8 @@
 #ifndef LOOPLINT_LOCATE_H
 #define LOOPLINT_LOCATE_H
 
+struct ll_error;
+
 #include <stdbool.h>
 
 /* Each returns a malloc'd absolute path (NULL when out of memory). */
@@ -19,6 +21,10 @@ char *ll_locate_rules_directory(void);
 /* The directory holding nest.h for `looplint verify`'s fixtures. */
 char *ll_locate_include_directory(void);
 char *ll_locate_project_root(const char *database_directory);
+/* The directory of the compilation database: BUILD_DIR when given (it must
+ * exist), else the one found from the current directory as clangd looks.
+ * malloc'd, or NULL with an error. */
+char *ll_locate_database(const char *build_directory, struct ll_error *error);
 /* ROOT/.looplint when it is a regular file (a directory of that name is a
  * store), else NULL. */
 char *ll_locate_configuration(const char *root);

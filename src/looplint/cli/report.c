@@ -98,20 +98,6 @@ typedef struct report_filter {
     const char *root;
 } report_filter;
 
-static int parse_run(const char *text, int64_t *run_id)
-{
-    if (strcmp(text, "latest") == 0) {
-        *run_id = 0;
-        return 0;
-    }
-    char *end;
-    long long value = strtoll(text, &end, 10);
-    if (!*text || *end || value < 1)
-        return -1;
-    *run_id = (int64_t)value;
-    return 0;
-}
-
 /* 0 to go on, -1 after --help, else the exit code of a usage error. */
 static int parse_settings(int argc, char **argv, report_settings *settings)
 {
@@ -138,7 +124,7 @@ static int parse_settings(int argc, char **argv, report_settings *settings)
             settings->store_path = value;
             break;
         case OPTION_RUN:
-            bad = parse_run(value, &settings->run_id);
+            bad = ll_cli_parse_run(value, true, &settings->run_id);
             break;
         case OPTION_FORMAT:
             bad = ll_format_parse(value, &settings->format);
@@ -221,17 +207,7 @@ static pcre2_code *compile_path_pattern(const char *pattern, ll_error *error)
  * here as `check` finds it. malloc'd, or NULL with an error. */
 static char *database_directory(const report_settings *settings, ll_error *error)
 {
-    if (settings->build_directory) {
-        if (!ll_is_directory(settings->build_directory)) {
-            ll_error_set(error, "%s: no such directory", settings->build_directory);
-            return NULL;
-        }
-        char *directory = realpath(settings->build_directory, NULL);
-        if (!directory)
-            ll_error_set(error, "%s: cannot resolve the path", settings->build_directory);
-        return directory;
-    }
-    if (settings->store_path) {
+    if (settings->store_path && !settings->build_directory) {
         char *store = ll_absolute_path(settings->store_path);
         if (!store) {
             ll_error_set(error, "out of memory");
@@ -246,12 +222,7 @@ static char *database_directory(const report_settings *settings, ll_error *error
             ll_error_set(error, "out of memory");
         return copy;
     }
-    char *here = ll_absolute_path(".");
-    char *found = here ? ll_plan_find_database(here, error) : NULL;
-    if (!here)
-        ll_error_set(error, "out of memory");
-    free(here);
-    return found;
+    return ll_locate_database(settings->build_directory, error);
 }
 
 /* The store's report of an id it does not hold ("... : no such run"). */
