@@ -13,6 +13,7 @@
 
 #include "analysis/summary.h"
 
+#include "explain.h"
 #include "locate.h"
 #include "report/report.h"
 
@@ -108,6 +109,35 @@ enum ll_severity ll_analysis_rule_severity(const ll_analysis_options *options,
 {
     return options->config ? ll_config_severity_of(options->config, check->id, check->severity)
                            : check->severity;
+}
+
+static int compare_rules(const void *left, const void *right)
+{
+    return strcmp(((const ll_report_rule *)left)->id, ((const ll_report_rule *)right)->id);
+}
+
+ll_report_rule *ll_analysis_report_rules(const ll_analysis_options *options, size_t *count)
+{
+    static const ll_analysis_options defaults = {0};
+    if (!options)
+        options = &defaults;
+    *count = ll_analysis_rule_count();
+    ll_report_rule *rules = calloc(*count ? *count : 1, sizeof *rules);
+    if (!rules)
+        return NULL;
+    for (size_t i = 0; i < *count; i++) {
+        const ll_check *check = ll_analysis_rule_at(i);
+        const ll_explain_page *page = ll_explain_page_find(check->id);
+        rules[i] = (ll_report_rule){
+            .id = check->id,
+            .severity = ll_analysis_rule_severity(options, check),
+            .enabled = ll_analysis_rule_enabled(options, check->id),
+            .summary = check->summary,
+            .help = page ? page->text : NULL,
+        };
+    }
+    qsort(rules, *count, sizeof *rules, compare_rules);
+    return rules;
 }
 
 int ll_analysis_validate_rules(const char *const *ids, ll_error *error)

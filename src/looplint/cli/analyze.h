@@ -18,6 +18,7 @@
 #include "config.h"
 #include "front/front.h"
 #include "packs/pack.h"
+#include "report/report.h"
 #include "store/store.h"
 
 #include <stdbool.h>
@@ -70,6 +71,11 @@ bool ll_analysis_rule_enabled(const ll_analysis_options *options, const char *id
 enum ll_severity ll_analysis_rule_severity(const ll_analysis_options *options,
                                            const ll_check *check);
 
+/* The table the report formats describe the rules with (report.h): every
+ * id, sorted, with its configured severity, whether it runs, its summary
+ * and its `looplint explain` page. `options` NULL: the defaults. malloc'd
+ * (the strings are not), NULL when out of memory. */
+ll_report_rule *ll_analysis_report_rules(const ll_analysis_options *options, size_t *count);
 /* Validates --enable/--disable ids: 0, or -1 with "unknown check 'x'". */
 int ll_analysis_validate_rules(const char *const *ids, ll_error *error);
 

@@ -46,7 +46,7 @@ static const char usage[] =
     "  --rules PACK          load another rule pack (repeatable)\n"
     "  --enable ID,...       enable checks or options (blocking-call:console)\n"
     "  --disable ID,...      disable checks (clang-diagnostic too)\n"
-    "  --format FORMAT       text (default), gcc or json\n"
+    "  --format FORMAT       text (default), gcc, json, sarif, html or codeclimate\n"
     "  --fail-on LEVEL       error, warning (default), note or never\n"
     "  --show-suppressed     print the findings that comments suppress, too\n"
     "  --baseline NAME|FILE  report and gate on findings not in this baseline\n"
@@ -337,6 +337,8 @@ static int run(check_settings *settings, int argc, char **argv)
     char *root = NULL;
     char *store_path = NULL;
     baseline_set baseline = {0};
+    ll_report_rule *rules = NULL;
+    size_t rule_count = 0;
     int64_t run_id = 0;
     int status = LL_EXIT_USAGE;
 
@@ -406,12 +408,19 @@ static int run(check_settings *settings, int argc, char **argv)
         ll_findings_filter(&analysis.findings, in_files, &settings->files);
     if (settings->baseline)
         ll_findings_filter(&analysis.findings, not_in_baseline, &baseline);
+    if (!(rules = ll_analysis_report_rules(&options, &rule_count))) {
+        ll_error_set(&error, "out of memory");
+        goto fail;
+    }
     ll_report_options report = {
         .format = settings->format,
         .color = !settings->no_color && settings->format == LL_FORMAT_TEXT &&
                  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
         .root = root,
         .show_suppressed = settings->show_suppressed,
+        .version = LOOPLINT_VERSION,
+        .rules = rules,
+        .rule_count = rule_count,
     };
     if (ll_report_write(stdout, &analysis.findings, &report, &error) < 0)
         goto fail;
@@ -427,6 +436,7 @@ static int run(check_settings *settings, int argc, char **argv)
 fail:
     ll_cli_error(error.message);
 done:
+    free(rules);
     ll_analysis_free(&analysis);
     ll_fingerprints_free(baseline.fingerprints);
     ll_store_close(store);

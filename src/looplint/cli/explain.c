@@ -20,7 +20,7 @@ static const char usage[] = "usage: looplint explain ID\n"
 
 static const ll_option_spec specs[] = {{"help", 'h', false}, {NULL, 0, false}};
 
-static const ll_explain_page *find_page(const char *id)
+const ll_explain_page *ll_explain_page_find(const char *id)
 {
     for (const ll_explain_page *page = ll_explain_pages; page->id; page++) {
         if (strcmp(page->id, id) == 0)
@@ -64,7 +64,7 @@ int ll_command_explain(int argc, char **argv)
         print_ids(stderr);
         return LL_EXIT_USAGE;
     }
-    const ll_explain_page *page = find_page(id);
+    const ll_explain_page *page = ll_explain_page_find(id);
     if (!page) {
         fprintf(stderr, "looplint explain: this build has no page for '%s' (docs/checks/%s.md)\n",
                 id, id);

@@ -18,4 +18,7 @@ typedef struct ll_explain_page {
 /* Sorted by id; ends with an entry whose id is NULL. */
 extern const ll_explain_page ll_explain_pages[];
 
+/* The page of `id`, or NULL when the build has none. */
+const ll_explain_page *ll_explain_page_find(const char *id);
+
 #endif

@@ -35,7 +35,7 @@ static const char usage[] =
     "                        one upward from here, or in build/, as clangd looks)\n"
     "  --db PATH             the store (default: BUILD_DIR/.looplint/looplint.db)\n"
     "  --run ID|latest       the run to print (default: latest complete)\n"
-    "  --format FORMAT       text (default), gcc or json\n"
+    "  --format FORMAT       text (default), gcc, json, sarif, html or codeclimate\n"
     "  -o, --output FILE     write the report to FILE instead of stdout\n"
     "  --suppressed          print the findings that comments suppress, too\n"
     "  --rule ID             only findings of this check (repeatable, or ID,...)\n"
@@ -242,6 +242,8 @@ static int run(report_settings *settings)
     char *root = NULL;
     char *store_path = NULL;
     FILE *out = NULL;
+    ll_report_rule *rules = NULL;
+    size_t rule_count = 0;
     int status = LL_EXIT_USAGE;
 
     ll_findings_init(&findings);
@@ -297,12 +299,19 @@ static int run(report_settings *settings)
         ll_error_set(&error, "%s: cannot write: %m", settings->output);
         goto fail;
     }
+    if (!(rules = ll_analysis_report_rules(NULL, &rule_count))) {
+        ll_error_set(&error, "out of memory");
+        goto fail;
+    }
     ll_report_options report = {
         .format = settings->format,
         .color = !out && !settings->no_color && settings->format == LL_FORMAT_TEXT &&
                  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
         .root = root,
         .show_suppressed = settings->suppressed,
+        .version = LOOPLINT_VERSION,
+        .rules = rules,
+        .rule_count = rule_count,
     };
     if (ll_report_write(out ? out : stdout, &findings, &report, &error) < 0)
         goto fail;
@@ -321,6 +330,7 @@ fail:
 done:
     if (out)
         fclose(out);
+    free(rules);
     ll_findings_free(&findings);
     ll_store_close(store);
     pcre2_match_data_free(match);

@@ -21,6 +21,12 @@ typedef int ll_report_writer(FILE *out, const ll_findings *findings,
 ll_report_writer ll_report_write_text;
 ll_report_writer ll_report_write_gcc;
 ll_report_writer ll_report_write_json;
+ll_report_writer ll_report_write_sarif;
+ll_report_writer ll_report_write_html;
+ll_report_writer ll_report_write_codeclimate;
+
+/* The rule of this id in the options' table, or NULL. */
+const ll_report_rule *ll_report_rule_find(const ll_report_options *options, const char *id);
 
 /* The part of `path` below `root` ("." for the root itself), or `path`
  * when it is not under root. Points into `path` (or at a constant); never

@@ -90,6 +90,15 @@ char *ll_path_relative(const char *path, const char *root)
 
 /* ---- What the line formats share --------------------------------------------------------- */
 
+const ll_report_rule *ll_report_rule_find(const ll_report_options *options, const char *id)
+{
+    for (size_t i = 0; i < options->rule_count; i++) {
+        if (strcmp(options->rules[i].id, id) == 0)
+            return &options->rules[i];
+    }
+    return NULL;
+}
+
 bool ll_report_shows(const ll_finding *finding, const ll_report_options *options)
 {
     return !finding->suppressed || options->show_suppressed;

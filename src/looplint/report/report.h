@@ -4,8 +4,10 @@
  * Formats: text (clang's: `file:line:col: warning: message [looplint-id]`,
  * the source line, a caret, the notes as `note:` lines; severity note
  * prints as `remark:`; colour when asked), gcc (one line per finding and
- * per note, for editors' problem matchers and quickfix) and json (for
- * machines; carries a schema version; docs/json-format.md). Paths are
+ * per note, for editors' problem matchers and quickfix), json (for
+ * machines; carries a schema version; docs/json-format.md), sarif (SARIF
+ * 2.1.0 for code-scanning services), html (one self-contained page, like
+ * scan-build's) and codeclimate (GitLab's code-quality report). Paths are
  * printed relative to the project root when they are under it.
  *
  * Fingerprints (ARCHITECTURE.md): XXH3-128 of the rule, the path relative to
@@ -23,16 +25,36 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum ll_format { LL_FORMAT_TEXT = 0, LL_FORMAT_GCC, LL_FORMAT_JSON };
+enum ll_format {
+    LL_FORMAT_TEXT = 0,
+    LL_FORMAT_GCC,
+    LL_FORMAT_JSON,
+    LL_FORMAT_SARIF,
+    LL_FORMAT_HTML,
+    LL_FORMAT_CODECLIMATE,
+};
+
+/* What the formats that describe the rules (sarif, html) say of each: every
+ * id a finding of the run may carry, whether or not it has findings. */
+typedef struct ll_report_rule {
+    const char *id;
+    enum ll_severity severity; /* as configured for the run */
+    bool enabled;              /* it ran */
+    const char *summary;       /* one line, as `looplint rules` prints it */
+    const char *help;          /* the Markdown of `looplint explain ID`, or NULL */
+} ll_report_rule;
 
 /* 0 and *format set, or -1 for an unknown name. */
 int ll_format_parse(const char *name, enum ll_format *format);
 
 typedef struct ll_report_options {
     enum ll_format format;
-    bool color;           /* ANSI colours (text only) */
-    const char *root;     /* project root: paths are printed relative to it */
-    bool show_suppressed; /* print suppressed findings too */
+    bool color;                  /* ANSI colours (text only) */
+    const char *root;            /* project root: paths are printed relative to it */
+    bool show_suppressed;        /* print suppressed findings too */
+    const char *version;         /* looplint's version, for the formats that name the tool */
+    const ll_report_rule *rules; /* sorted by id; may be NULL (count 0) */
+    size_t rule_count;
 } ll_report_options;
 
 /* Writes the findings (sorted by the caller). Returns 0, or -1 with an
