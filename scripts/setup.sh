@@ -3,8 +3,11 @@
 # nest need to build, test (normal, sanitizer and aarch64-under-qemu builds),
 # lint and benchmark.
 #
+# Then the npm packages the tests run (tests/tools: Microsoft's SARIF
+# validator, playwright-core), at the versions package-lock.json pins.
+#
 # Idempotent: when every package is already installed it returns in well under
-# a second without touching apt. Needs root (uses sudo when run as a user).
+# a second without touching apt or npm. Needs root (uses sudo when run as a user).
 #
 # The aarch64 test build links the arm64 build of cmocka, which comes from
 # Debian's multiarch archive: this script adds the arm64 foreign architecture
@@ -13,6 +16,7 @@
 set -euo pipefail
 
 # Packages for the build machine's own architecture.
+# chromium: the HTML report's browser test (driven by playwright-core).
 PACKAGES=(
     build-essential cmake pkg-config git
     libclang-19-dev clang-19 llvm-19-dev # the analyzer's front end (libclang)
@@ -24,7 +28,14 @@ PACKAGES=(
     libuv1-dev                           # the echo benchmark's baseline
     clang-tidy-19 clang-format-19 cppcheck
     python3 procps hyperfine time
+    chromium
 )
+
+# The test tools from npm (tests/tools/package.json) need Node.js: the
+# machine's own when it has one, else Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+    PACKAGES+=(nodejs npm)
+fi
 
 native_arch=$(dpkg --print-architecture)
 
@@ -65,9 +76,25 @@ missing_packages() {
     done
 }
 
+tools_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/tools" && pwd)
+
+# npm ci installs exactly what the lock file pins. It is run only when the
+# lock changed since the last install (npm writes node_modules/.package-lock.json).
+# npm no longer runs install scripts, and the validator's postinstall only
+# makes its .NET binary executable: done here instead.
+install_test_tools() {
+    local installed=$tools_dir/node_modules/.package-lock.json
+    if [[ ! -f $installed || $tools_dir/package-lock.json -nt $installed ]]; then
+        log "installing the test tools (npm ci in tests/tools)"
+        (cd "$tools_dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    chmod u+x "$tools_dir"/node_modules/@microsoft/sarif-multitool-linux*/Sarif.Multitool
+}
+
 mapfile -t missing < <(missing_packages)
 if [[ ${#missing[@]} -eq 0 ]]; then
     log "all ${#PACKAGES[@]} packages already installed"
+    install_test_tools
     exit 0
 fi
 log "missing: ${missing[*]}"
@@ -121,3 +148,4 @@ if [[ ${#missing[@]} -ne 0 ]]; then
     exit 1
 fi
 log "done: ${#PACKAGES[@]} packages installed"
+install_test_tools
