@@ -238,6 +238,11 @@ static void test_driver_describes_rules(void **state)
     json_t *mystery = json_array_get(driver_rules, 2);
     assert_string_equal(text_of(mystery, "id"), "mystery-rule");
     assert_string_equal(text_of(mystery, "name"), "MysteryRule");
+    /* GitHub wants descriptions and help on every rule. */
+    assert_non_null(
+        strstr(text_of(json_object_get(mystery, "shortDescription"), "text"), "does not describe"));
+    assert_non_null(json_object_get(json_object_get(mystery, "fullDescription"), "text"));
+    assert_non_null(json_object_get(json_object_get(mystery, "help"), "markdown"));
     json_decref(log);
     free(text);
 }

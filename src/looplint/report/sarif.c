@@ -206,14 +206,19 @@ fail:
     return NULL;
 }
 
-/* A rule that a finding carries and the table lacks: all that is known of
- * it is its id. */
+/* A rule that a finding carries and the table lacks (a stored run of an
+ * older looplint): all that is known of it is its id, but GitHub refuses
+ * a rule without descriptions and help, so they say so. */
 static json_t *extra_rule_value(const char *id)
 {
+    static const char unknown[] = "a rule that this version of looplint does not describe";
     char *name = rule_name(id);
     if (!name)
         return NULL;
-    json_t *object = json_pack("{s:o, s:o}", "id", string_value(id), "name", string_value(name));
+    json_t *object =
+        json_pack("{s:o, s:o, s:o, s:o, s:{s:s, s:s}}", "id", string_value(id), "name",
+                  string_value(name), "shortDescription", message_value(unknown), "fullDescription",
+                  message_value(unknown), "help", "text", unknown, "markdown", unknown);
     free(name);
     return object;
 }
