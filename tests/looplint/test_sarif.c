@@ -287,12 +287,12 @@ static void test_results_point_at_rules_and_places(void **state)
     assert_string_equal(text_of(artifact, "uriBaseId"), "%SRCROOT%");
     assert_int_equal(region_value(primary_location(result), "startLine"), 1);
     assert_int_equal(region_value(primary_location(result), "startColumn"), 9); /* é: 1 */
-    const ll_finding *chained = NULL;
+    const ll_finding *chained = &fixture->findings.items[0];
     for (size_t i = 0; i < fixture->findings.count; i++) {
         if (fixture->findings.items[i].note_count)
             chained = &fixture->findings.items[i];
     }
-    assert_non_null(chained);
+    assert_int_equal(chained->note_count, 2);
     assert_int_equal(strlen(chained->fingerprint), 32);
     assert_string_equal(
         text_of(json_object_get(result, "partialFingerprints"), "looplintFingerprint/v1"),
@@ -340,7 +340,8 @@ static void test_notes_make_code_flow(void **state)
     assert_int_equal(json_array_size(steps), 3);
     static const char *const messages[] = {"handler runs on the loop", "it calls sleep",
                                            "sleep() blocks the loop"};
-    static const json_int_t lines[] = {2, 1, 1}, columns[] = {10, 1, 9};
+    static const json_int_t lines[] = {2, 1, 1};
+    static const json_int_t columns[] = {10, 1, 9};
     for (size_t i = 0; i < 3; i++) {
         json_t *location = json_object_get(json_array_get(steps, i), "location");
         assert_string_equal(text_of(json_object_get(location, "message"), "text"), messages[i]);

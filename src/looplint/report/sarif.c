@@ -29,6 +29,7 @@
  */
 #include "internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -91,11 +92,12 @@ static bool uri_unreserved(unsigned char byte)
 static char *uri_encoded(const char *prefix, const char *path, const char *suffix)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t prefix_length = strlen(prefix), path_length = strlen(path);
-    char *uri = malloc(prefix_length + 3 * path_length + strlen(suffix) + 1);
+    size_t prefix_length = strlen(prefix);
+    size_t suffix_length = strlen(suffix);
+    char *uri = malloc(prefix_length + 3 * strlen(path) + suffix_length + 1);
     if (!uri)
         return NULL;
-    memcpy(uri, prefix, prefix_length);
+    memcpy(uri, prefix, prefix_length + 1);
     char *to = uri + prefix_length;
     for (const unsigned char *from = (const unsigned char *)path; *from; from++) {
         if (uri_unreserved(*from)) {
@@ -106,7 +108,7 @@ static char *uri_encoded(const char *prefix, const char *path, const char *suffi
             *to++ = hex[*from & 0xF];
         }
     }
-    strcpy(to, suffix);
+    memcpy(to, suffix, suffix_length + 1);
     return uri;
 }
 
@@ -133,7 +135,10 @@ static char *rule_name(const char *id)
             word_start = true;
             continue;
         }
-        *to++ = word_start && *from >= 'a' && *from <= 'z' ? (char)(*from - 'a' + 'A') : *from;
+        if (word_start)
+            *to++ = (char)toupper((unsigned char)*from);
+        else
+            *to++ = *from;
         word_start = false;
     }
     *to = '\0';
