@@ -44,6 +44,10 @@ void ll_report_print_place(FILE *out, const ll_place *place, const char *root);
  * ` [looplint-RULE]` as compilers print the warning flag. */
 void ll_report_print_message(FILE *out, const ll_finding *finding);
 
+/* A copy of `text` (malloc'd) in which every byte that is not well-formed
+ * UTF-8 is replaced by U+FFFD, or NULL when out of memory (json.c). */
+char *ll_utf8_repaired(const char *text);
+
 /* Files read once per report and split into lines. A file that cannot be
  * read is remembered as such, so it is tried once. */
 typedef struct ll_source_file {
