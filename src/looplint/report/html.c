@@ -116,8 +116,10 @@ static void print_text(struct html_writer *writer, const char *text, size_t leng
         copy[length] = '\0';
         /* A NUL would end the string early: make it a control character,
            which put_escaped replaces. */
-        for (size_t i = 0; i < length; i++)
-            copy[i] = copy[i] ? copy[i] : '\x1A';
+        for (size_t i = 0; i < length; i++) {
+            if (copy[i] == '\0')
+                copy[i] = '\x1A';
+        }
         repaired = ll_utf8_repaired(copy);
     }
     if (repaired)
@@ -524,7 +526,8 @@ static void print_steps(struct html_writer *writer, const ll_finding *finding)
             print_plain_step(writer, finding, index++);
             continue;
         }
-        uint32_t low, high;
+        uint32_t low;
+        uint32_t high;
         uint32_t end = group_end(writer, finding, index, &low, &high);
         print_excerpt(writer, finding, index, end, low, high);
         index = end;
