@@ -187,6 +187,13 @@ static int compare_tallies(const void *left, const void *right)
     return strcmp(((const struct tally *)left)->key, ((const struct tally *)right)->key);
 }
 
+/* qsort may not be given the NULL of an empty list. */
+static void sort_tallies(struct tallies *tallies)
+{
+    if (tallies->count > 1)
+        qsort(tallies->items, tallies->count, sizeof *tallies->items, compare_tallies);
+}
+
 static int count_findings(struct html_writer *writer, const ll_findings *findings)
 {
     const char *root = writer->options->root;
@@ -203,9 +210,8 @@ static int count_findings(struct html_writer *writer, const ll_findings *finding
                       finding->severity) != 0)
             return -1;
     }
-    qsort(writer->checks.items, writer->checks.count, sizeof *writer->checks.items,
-          compare_tallies);
-    qsort(writer->files.items, writer->files.count, sizeof *writer->files.items, compare_tallies);
+    sort_tallies(&writer->checks);
+    sort_tallies(&writer->files);
     return 0;
 }
 
