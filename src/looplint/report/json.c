@@ -51,6 +51,7 @@ size_t ll_utf8_sequence(const unsigned char *text, size_t left)
     return length;
 }
 
+/* A copy of `text` with every invalid byte replaced. */
 char *ll_utf8_repaired(const char *text)
 {
     size_t size = strlen(text);

@@ -30,6 +30,7 @@ static const struct {
     {"gcc", LL_FORMAT_GCC, ll_report_write_gcc},
     {"json", LL_FORMAT_JSON, ll_report_write_json},
     {"sarif", LL_FORMAT_SARIF, ll_report_write_sarif},
+    {"html", LL_FORMAT_HTML, ll_report_write_html},
 };
 
 enum { FORMAT_COUNT = sizeof formats / sizeof formats[0] };
