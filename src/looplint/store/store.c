@@ -438,13 +438,35 @@ static int open_connection(ll_store *store, ll_error *error)
     return 0;
 }
 
+/* Switches a database to WAL. The switch reads the header under a read
+ * lock and then needs the write lock: two processes switching a new
+ * database at once both hold the read lock, and SQLite answers one of them
+ * SQLITE_BUSY at once, without the busy handler, lest they deadlock. The
+ * other is done in microseconds, so the loser waits a little and retries;
+ * once the file is in WAL mode the statement writes nothing. */
+static int enable_wal(ll_store *store, ll_error *error)
+{
+    static const char sql[] = "PRAGMA journal_mode = WAL";
+    enum { RETRY_MS = 10 };
+    for (int waited = 0;; waited += RETRY_MS) {
+        int code = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
+        if (code == SQLITE_OK)
+            return 0;
+        if ((code & 0xff) != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
+            return ll_error_set(error, "%s: cannot configure the connection (%s): %s", store->path,
+                                sql, sqlite3_errmsg(store->db));
+        sqlite3_sleep(RETRY_MS);
+    }
+}
+
 static int configure(ll_store *store, ll_error *error)
 {
     static const char *const settings[] = {
         "PRAGMA foreign_keys = ON",
-        "PRAGMA journal_mode = WAL",
         "PRAGMA synchronous = NORMAL",
     };
+    if (enable_wal(store, error) < 0)
+        return -1;
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
         if (sqlite3_exec(store->db, settings[i], NULL, NULL, NULL) != SQLITE_OK)
             return ll_error_set(error, "%s: cannot configure the connection (%s): %s", store->path,
