@@ -13,6 +13,12 @@
  * findings are stored like the others; the report and the gate skip them
  * unless --show-suppressed asks for them in the report. With --baseline,
  * so do they skip the findings whose fingerprints the baseline holds.
+ *
+ * SIGINT and SIGTERM stop a run gracefully: the handler only sets a flag,
+ * the pipeline hands out no more TUs once it sees it, the TUs finished so
+ * far stay stored for the next run, the run is marked 'incomplete', and
+ * the exit status is 128 + the signal, as a shell expects. The handler
+ * resets itself, so a second signal kills at once.
  */
 #define _GNU_SOURCE /* asprintf, vasprintf */
 #include "analyze.h"
@@ -24,6 +30,7 @@
 #include "report/report.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +243,42 @@ static bool not_in_baseline(const ll_finding *finding, void *context)
     return !ll_fingerprints_contain(baseline->fingerprints, baseline->count, finding->fingerprint);
 }
 
+/* The number of the signal that asked to stop, 0 before one does. The
+ * only global: a signal handler can reach nothing else. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int signal_number)
+{
+    interrupted = signal_number;
+}
+
+static const int stop_signals[] = {SIGINT, SIGTERM};
+
+enum { STOP_SIGNAL_COUNT = sizeof stop_signals / sizeof stop_signals[0] };
+
+/* The dispositions that catch_stop_signals replaced. */
+typedef struct saved_handlers {
+    struct sigaction actions[STOP_SIGNAL_COUNT];
+    bool installed;
+} saved_handlers;
+
+static void catch_stop_signals(saved_handlers *saved)
+{
+    struct sigaction action = {.sa_handler = on_interrupt, .sa_flags = SA_RESETHAND};
+    sigemptyset(&action.sa_mask);
+    interrupted = 0;
+    for (size_t i = 0; i < STOP_SIGNAL_COUNT; i++)
+        sigaction(stop_signals[i], &action, &saved->actions[i]);
+    saved->installed = true;
+}
+
+static void restore_stop_signals(saved_handlers *saved)
+{
+    for (size_t i = 0; saved->installed && i < STOP_SIGNAL_COUNT; i++)
+        sigaction(stop_signals[i], &saved->actions[i], NULL);
+    saved->installed = false;
+}
+
 static char *statistics_json(const ll_statistics *statistics)
 {
     json_t *object = json_pack(
@@ -340,6 +383,8 @@ static int run(check_settings *settings, int argc, char **argv)
     ll_report_rule *rules = NULL;
     size_t rule_count = 0;
     int64_t run_id = 0;
+    bool run_complete = false;
+    saved_handlers handlers = {0};
     int status = LL_EXIT_USAGE;
 
     double started = ll_seconds();
@@ -365,7 +410,17 @@ static int run(check_settings *settings, int argc, char **argv)
         goto fail;
     store_path =
         settings->store_path ? strdup(settings->store_path) : ll_locate_default_store(database);
-    if (!store_path || !(store = ll_store_open(store_path, &error)))
+    if (!store_path) {
+        ll_error_set(&error, "out of memory");
+        goto fail;
+    }
+    /* A store that cannot be written is a run that cannot happen (3), not
+       a database that is not looplint's (2). */
+    status = LL_EXIT_ANALYSIS;
+    if (ll_store_writable(store_path, &error) < 0)
+        goto fail;
+    status = LL_EXIT_USAGE;
+    if (!(store = ll_store_open(store_path, &error)))
         goto fail;
     if (settings->baseline &&
         ll_cli_baseline_read(store, settings->baseline, &baseline.fingerprints, &baseline.count,
@@ -378,6 +433,7 @@ static int run(check_settings *settings, int argc, char **argv)
     status = LL_EXIT_ANALYSIS;
     if (begun < 0)
         goto fail;
+    catch_stop_signals(&handlers);
 
     ll_analysis_options options = {
         .jobs = settings->jobs,
@@ -389,9 +445,10 @@ static int run(check_settings *settings, int argc, char **argv)
         .store = store,
         .use_cache = !settings->no_cache,
         .quiet = settings->quiet,
+        .interrupted = &interrupted,
     };
     double planned = ll_seconds();
-    if (ll_analysis_run(&plan, &options, &analysis, &error) < 0)
+    if (ll_analysis_run(&plan, &options, &analysis, &error) < 0 || interrupted)
         goto fail;
     analysis.statistics.seconds_plan = planned - started;
     /* Every TU failed: clang's errors are reported, but the analysis did not run. */
@@ -402,7 +459,11 @@ static int run(check_settings *settings, int argc, char **argv)
     int finished = ll_store_run_finish(store, run_id, &analysis.findings,
                                        statistics ? statistics : "{}", &error);
     free(statistics);
-    if (finished < 0)
+    run_complete = finished == 0;
+    /* From here on a signal is no longer ours to handle: the report is
+       being printed, and the default of stopping at once is right. */
+    restore_stop_signals(&handlers);
+    if (finished < 0 || interrupted)
         goto fail;
     if (settings->files.count)
         ll_findings_filter(&analysis.findings, in_files, &settings->files);
@@ -434,8 +495,16 @@ static int run(check_settings *settings, int argc, char **argv)
     }
     goto done;
 fail:
-    ll_cli_error(error.message);
+    if (interrupted) {
+        ll_cli_error("interrupted");
+        status = 128 + interrupted;
+    } else {
+        ll_cli_error(error.message);
+    }
+    if (run_id && !run_complete && ll_store_run_abandon(store, run_id, &error) < 0)
+        ll_cli_error(error.message);
 done:
+    restore_stop_signals(&handlers);
     free(rules);
     ll_analysis_free(&analysis);
     ll_fingerprints_free(baseline.fingerprints);
