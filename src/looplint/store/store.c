@@ -248,13 +248,15 @@ static void rollback(ll_store *store)
 
 /* ---- Opening ------------------------------------------------------------------------------- */
 
-/* Cuts `path` to its directory ("." for a bare name, "/" at the root). */
+/* Cuts `path` to its directory ("." for a bare name, "/" at the root);
+ * its buffer holds at least two bytes. */
 static void cut_to_directory(char *path)
 {
     char *slash = strrchr(path, '/');
-    if (!slash)
-        strcpy(path, "."); /* path holds at least one character */
-    else if (slash == path)
+    if (!slash) {
+        path[0] = '.';
+        path[1] = '\0';
+    } else if (slash == path)
         slash[1] = '\0';
     else
         *slash = '\0';
@@ -266,9 +268,11 @@ static void cut_to_directory(char *path)
  * ids, and EROFS for a read-only mount. */
 int ll_store_writable(const char *path, ll_error *error)
 {
-    char *directory = strdup(path);
+    size_t size = strlen(path) + 2; /* room for "." */
+    char *directory = malloc(size);
     if (!directory)
         return ll_error_set(error, "out of memory");
+    memcpy(directory, path, size - 1);
     /* The directories that do not exist yet will be made in the nearest
        one that does. */
     int result = 0;
