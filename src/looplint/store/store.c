@@ -262,6 +262,11 @@ static void cut_to_directory(char *path)
         *slash = '\0';
 }
 
+static bool denied(int system_errno)
+{
+    return system_errno == EACCES || system_errno == EPERM || system_errno == EROFS;
+}
+
 /* SQLite reports a store it cannot write late and vaguely ("unable to open
  * database file", or a connection quietly opened read-only), so the
  * permissions are looked at first. access() answers for this process's
@@ -280,12 +285,13 @@ int ll_store_writable(const char *path, ll_error *error)
     while (access(directory, F_OK) < 0 && errno == ENOENT && strcmp(directory, ".") != 0 &&
            strcmp(directory, "/") != 0)
         cut_to_directory(directory);
-    if (access(directory, W_OK) < 0)
+    /* Other errors (ENOTDIR...) are left to the steps that meet them. */
+    if (access(directory, W_OK) < 0 && denied(errno))
         result = ll_error_set(error,
                               "%s: the directory %s is read-only (%s): the store cannot be "
                               "created or written there",
                               path, directory, strerror(errno));
-    else if (access(path, F_OK) == 0 && access(path, W_OK) < 0)
+    else if (access(path, F_OK) == 0 && access(path, W_OK) < 0 && denied(errno))
         result = ll_error_set(error, "%s: the database is read-only (%s)", path, strerror(errno));
     free(directory);
     return result;
