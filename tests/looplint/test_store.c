@@ -848,7 +848,7 @@ static int expect_open_failure(const char *path, const char *expected)
 
 static int open_in_read_only_directory(const char *path)
 {
-    return expect_open_failure(path, "cannot open");
+    return expect_open_failure(path, "is read-only");
 }
 
 static int open_read_only_file(const char *path)

@@ -252,6 +252,14 @@ static void show_progress(collector *collect, const char *path)
     fflush(stderr);
 }
 
+/* Called once a finished unit is kept (so that the next run reuses it):
+ * failing makes ll_front_extract hand out no more TUs. */
+static int stop_if_interrupted(const collector *collect)
+{
+    const volatile sig_atomic_t *interrupted = collect->options->interrupted;
+    return interrupted && *interrupted ? ll_error_set(collect->error, "interrupted") : 0;
+}
+
 static int unit_done(void *context, size_t index, ll_unit *unit)
 {
     collector *collect = context;
@@ -262,7 +270,7 @@ static int unit_done(void *context, size_t index, ll_unit *unit)
     atomic_fetch_add(&analysis->statistics.units_parsed, 1);
     show_progress(collect, command->file);
     if (!collect->options->store || unit->parse_failed)
-        return 0;
+        return stop_if_interrupted(collect);
     char *key = cache_key(command, unit->files, unit->file_count);
     if (!key)
         return ll_error_set(collect->error, "out of memory");
@@ -270,7 +278,7 @@ static int unit_done(void *context, size_t index, ll_unit *unit)
     int result = ll_store_unit_save(collect->options->store, unit, key, collect->error);
     analysis->statistics.seconds_store += ll_seconds() - started;
     free(key);
-    return result;
+    return result < 0 ? -1 : stop_if_interrupted(collect);
 }
 
 static int extract(const ll_plan *plan, const ll_analysis_options *options, ll_analysis *analysis,

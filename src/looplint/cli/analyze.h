@@ -21,6 +21,7 @@
 #include "report/report.h"
 #include "store/store.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -37,6 +38,10 @@ typedef struct ll_analysis_options {
     ll_store *store; /* NULL: nothing stored, nothing reused */
     bool use_cache;  /* reuse stored facts of unchanged TUs */
     bool quiet;      /* no progress line */
+    /* Set asynchronously (a signal handler) to stop: no TU is handed out
+       after it is seen, and ll_analysis_run fails with "interrupted".
+       NULL: never. */
+    const volatile sig_atomic_t *interrupted;
 } ll_analysis_options;
 
 typedef struct ll_analysis {

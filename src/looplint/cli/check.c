@@ -13,6 +13,12 @@
  * findings are stored like the others; the report and the gate skip them
  * unless --show-suppressed asks for them in the report. With --baseline,
  * so do they skip the findings whose fingerprints the baseline holds.
+ *
+ * SIGINT and SIGTERM stop a run gracefully: the handler only sets a flag,
+ * the pipeline hands out no more TUs once it sees it, the TUs finished so
+ * far stay stored for the next run, the run is marked 'incomplete', and
+ * the exit status is 128 + the signal, as a shell expects. The handler
+ * resets itself, so a second signal kills at once.
  */
 #define _GNU_SOURCE /* asprintf, vasprintf */
 #include "analyze.h"
@@ -24,6 +30,7 @@
 #include "report/report.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +243,42 @@ static bool not_in_baseline(const ll_finding *finding, void *context)
     return !ll_fingerprints_contain(baseline->fingerprints, baseline->count, finding->fingerprint);
 }
 
+/* The number of the signal that asked to stop, 0 before one does. The
+ * only global: a signal handler can reach nothing else. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int signal_number)
+{
+    interrupted = signal_number;
+}
+
+static const int stop_signals[] = {SIGINT, SIGTERM};
+
+enum { STOP_SIGNAL_COUNT = sizeof stop_signals / sizeof stop_signals[0] };
+
+/* The dispositions that catch_stop_signals replaced. */
+typedef struct saved_handlers {
+    struct sigaction actions[STOP_SIGNAL_COUNT];
+    bool installed;
+} saved_handlers;
+
+static void catch_stop_signals(saved_handlers *saved)
+{
+    struct sigaction action = {.sa_handler = on_interrupt, .sa_flags = SA_RESETHAND};
+    sigemptyset(&action.sa_mask);
+    interrupted = 0;
+    for (size_t i = 0; i < STOP_SIGNAL_COUNT; i++)
+        sigaction(stop_signals[i], &action, &saved->actions[i]);
+    saved->installed = true;
+}
+
+static void restore_stop_signals(saved_handlers *saved)
+{
+    for (size_t i = 0; saved->installed && i < STOP_SIGNAL_COUNT; i++)
+        sigaction(stop_signals[i], &saved->actions[i], NULL);
+    saved->installed = false;
+}
+
 static char *statistics_json(const ll_statistics *statistics)
 {
     json_t *object = json_pack(
@@ -259,7 +302,9 @@ static char *statistics_json(const ll_statistics *statistics)
     return text;
 }
 
-static void print_statistics(const ll_statistics *statistics)
+/* `report_seconds`: writing the report, which the stored statistics
+ * cannot include. */
+static void print_statistics(const ll_statistics *statistics, double report_seconds)
 {
     fprintf(stderr,
             "looplint: %zu TUs: %zu parsed, %zu cached, %zu with errors; "
@@ -269,7 +314,7 @@ static void print_statistics(const ll_statistics *statistics)
             "looplint: ownership: %zu handles passed to unknown callees, %zu functions "
             "beyond the path limit\n"
             "looplint: time: plan %.3f s, extract %.3f s (store %.3f s), link %.3f s, "
-            "checks %.3f s\n",
+            "checks %.3f s, report %.3f s\n",
             (size_t)statistics->units, (size_t)statistics->units_parsed,
             (size_t)statistics->units_cached, (size_t)statistics->units_failed,
             (size_t)statistics->commands_duplicate, (size_t)statistics->commands_other_config,
@@ -277,7 +322,7 @@ static void print_statistics(const ll_statistics *statistics)
             (size_t)statistics->indirect_unresolved, (size_t)statistics->ambiguous_calls,
             (size_t)statistics->ownership_unknown, (size_t)statistics->ownership_gave_up,
             statistics->seconds_plan, statistics->seconds_extract, statistics->seconds_store,
-            statistics->seconds_link, statistics->seconds_check);
+            statistics->seconds_link, statistics->seconds_check, report_seconds);
 }
 
 static char *joined_argv(int argc, char **argv)
@@ -340,6 +385,8 @@ static int run(check_settings *settings, int argc, char **argv)
     ll_report_rule *rules = NULL;
     size_t rule_count = 0;
     int64_t run_id = 0;
+    bool run_complete = false;
+    saved_handlers handlers = {0};
     int status = LL_EXIT_USAGE;
 
     double started = ll_seconds();
@@ -365,7 +412,17 @@ static int run(check_settings *settings, int argc, char **argv)
         goto fail;
     store_path =
         settings->store_path ? strdup(settings->store_path) : ll_locate_default_store(database);
-    if (!store_path || !(store = ll_store_open(store_path, &error)))
+    if (!store_path) {
+        ll_error_set(&error, "out of memory");
+        goto fail;
+    }
+    /* A store that cannot be written is a run that cannot happen (3), not
+       a database that is not looplint's (2). */
+    status = LL_EXIT_ANALYSIS;
+    if (ll_store_writable(store_path, &error) < 0)
+        goto fail;
+    status = LL_EXIT_USAGE;
+    if (!(store = ll_store_open(store_path, &error)))
         goto fail;
     if (settings->baseline &&
         ll_cli_baseline_read(store, settings->baseline, &baseline.fingerprints, &baseline.count,
@@ -378,6 +435,7 @@ static int run(check_settings *settings, int argc, char **argv)
     status = LL_EXIT_ANALYSIS;
     if (begun < 0)
         goto fail;
+    catch_stop_signals(&handlers);
 
     ll_analysis_options options = {
         .jobs = settings->jobs,
@@ -389,9 +447,10 @@ static int run(check_settings *settings, int argc, char **argv)
         .store = store,
         .use_cache = !settings->no_cache,
         .quiet = settings->quiet,
+        .interrupted = &interrupted,
     };
     double planned = ll_seconds();
-    if (ll_analysis_run(&plan, &options, &analysis, &error) < 0)
+    if (ll_analysis_run(&plan, &options, &analysis, &error) < 0 || interrupted)
         goto fail;
     analysis.statistics.seconds_plan = planned - started;
     /* Every TU failed: clang's errors are reported, but the analysis did not run. */
@@ -402,7 +461,11 @@ static int run(check_settings *settings, int argc, char **argv)
     int finished = ll_store_run_finish(store, run_id, &analysis.findings,
                                        statistics ? statistics : "{}", &error);
     free(statistics);
-    if (finished < 0)
+    run_complete = finished == 0;
+    /* From here on a signal is no longer ours to handle: the report is
+       being printed, and the default of stopping at once is right. */
+    restore_stop_signals(&handlers);
+    if (finished < 0 || interrupted)
         goto fail;
     if (settings->files.count)
         ll_findings_filter(&analysis.findings, in_files, &settings->files);
@@ -422,10 +485,11 @@ static int run(check_settings *settings, int argc, char **argv)
         .rules = rules,
         .rule_count = rule_count,
     };
+    double reporting = ll_seconds();
     if (ll_report_write(stdout, &analysis.findings, &report, &error) < 0)
         goto fail;
     if (settings->stats)
-        print_statistics(&analysis.statistics);
+        print_statistics(&analysis.statistics, ll_seconds() - reporting);
     if (nothing_parsed) {
         ll_cli_error("no translation unit could be parsed");
         status = LL_EXIT_ANALYSIS;
@@ -434,8 +498,16 @@ static int run(check_settings *settings, int argc, char **argv)
     }
     goto done;
 fail:
-    ll_cli_error(error.message);
+    if (interrupted) {
+        ll_cli_error("interrupted");
+        status = 128 + interrupted;
+    } else {
+        ll_cli_error(error.message);
+    }
+    if (run_id && !run_complete && ll_store_run_abandon(store, run_id, &error) < 0)
+        ll_cli_error(error.message);
 done:
+    restore_stop_signals(&handlers);
     free(rules);
     ll_analysis_free(&analysis);
     ll_fingerprints_free(baseline.fingerprints);

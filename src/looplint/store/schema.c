@@ -161,24 +161,31 @@ static int query_integer(sqlite3 *db, const char *sql, sqlite3_int64 *value)
     return code;
 }
 
+/* One statement, hence one snapshot: read as three queries, the identity
+ * could straddle another process's commit of a new database's schema and
+ * look like tables under no application_id, a database not ours. */
+static const char identify_sql[] = "SELECT (SELECT application_id FROM pragma_application_id),"
+                                   " (SELECT user_version FROM pragma_user_version),"
+                                   " (SELECT count(*) FROM sqlite_master)";
+
 static int identify(sqlite3 *db, const char *path, identity *found, ll_error *error)
 {
-    sqlite3_int64 application_id = 0;
-    sqlite3_int64 version = 0;
-    sqlite3_int64 objects = 0;
-    int code = query_integer(db, "PRAGMA application_id", &application_id);
-    if (code == SQLITE_OK)
-        code = query_integer(db, "PRAGMA user_version", &version);
+    sqlite3_stmt *statement = NULL;
     /* Reading the schema also parses page 1 past the header, which a
        file with a valid header and garbage after it fails. */
+    int code = sqlite3_prepare_v2(db, identify_sql, -1, &statement, NULL);
     if (code == SQLITE_OK)
-        code = query_integer(db, "SELECT count(*) FROM sqlite_master", &objects);
-    if (code != SQLITE_OK)
-        return read_failure(db, path, code, error);
-    found->application_id = (uint32_t)application_id;
-    found->version = (int)version;
-    found->empty = objects == 0;
-    return 0;
+        code = sqlite3_step(statement);
+    int result = 0;
+    if (code == SQLITE_ROW) {
+        found->application_id = (uint32_t)sqlite3_column_int64(statement, 0);
+        found->version = sqlite3_column_int(statement, 1);
+        found->empty = sqlite3_column_int64(statement, 2) == 0;
+    } else {
+        result = read_failure(db, path, code, error);
+    }
+    sqlite3_finalize(statement);
+    return result;
 }
 
 static int acceptable(const identity *found, int newest, const char *path, ll_error *error)

@@ -15,6 +15,8 @@
  * row whose process is gone, which the next open marks 'incomplete'. A
  * live process (kill(pid, 0) does not fail with ESRCH) keeps its run:
  * WAL only works between processes of one host, so pids are comparable.
+ * A run that stops on its own (interrupted, or failed) marks itself
+ * 'incomplete' at once (ll_store_run_abandon).
  *
  * Statements are prepared on first use and kept until ll_store_close, and
  * every one is reset right after use, so that no read snapshot outlives
@@ -164,6 +166,9 @@ static int sql_failure(ll_store *store, ll_error *error)
     int code = sqlite3_extended_errcode(store->db) & 0xff;
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
         store->damaged = true;
+    if (code == SQLITE_READONLY)
+        return ll_error_set(error, "%s: %s: the database (or its directory) is read-only: %s",
+                            store->path, store->task, sqlite3_errmsg(store->db));
     return ll_error_set(error, "%s: %s: %s", store->path, store->task, sqlite3_errmsg(store->db));
 }
 
@@ -242,6 +247,55 @@ static void rollback(ll_store *store)
 }
 
 /* ---- Opening ------------------------------------------------------------------------------- */
+
+/* Cuts `path` to its directory ("." for a bare name, "/" at the root);
+ * its buffer holds at least two bytes. */
+static void cut_to_directory(char *path)
+{
+    char *slash = strrchr(path, '/');
+    if (!slash) {
+        path[0] = '.';
+        path[1] = '\0';
+    } else if (slash == path)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+static bool denied(int system_errno)
+{
+    return system_errno == EACCES || system_errno == EPERM || system_errno == EROFS;
+}
+
+/* SQLite reports a store it cannot write late and vaguely ("unable to open
+ * database file", or a connection quietly opened read-only), so the
+ * permissions are looked at first. access() answers for this process's
+ * ids, and EROFS for a read-only mount. */
+int ll_store_writable(const char *path, ll_error *error)
+{
+    size_t size = strlen(path) + 2; /* room for "." */
+    char *directory = malloc(size);
+    if (!directory)
+        return ll_error_set(error, "out of memory");
+    memcpy(directory, path, size - 1);
+    /* The directories that do not exist yet will be made in the nearest
+       one that does. */
+    int result = 0;
+    cut_to_directory(directory);
+    while (access(directory, F_OK) < 0 && errno == ENOENT && strcmp(directory, ".") != 0 &&
+           strcmp(directory, "/") != 0)
+        cut_to_directory(directory);
+    /* Other errors (ENOTDIR...) are left to the steps that meet them. */
+    if (access(directory, W_OK) < 0 && denied(errno))
+        result = ll_error_set(error,
+                              "%s: the directory %s is read-only (%s): the store cannot be "
+                              "created or written there",
+                              path, directory, strerror(errno));
+    else if (access(path, F_OK) == 0 && access(path, W_OK) < 0 && denied(errno))
+        result = ll_error_set(error, "%s: the database is read-only (%s)", path, strerror(errno));
+    free(directory);
+    return result;
+}
 
 /* mkdir -p `directory` (which is modified and restored on the way). */
 static int make_directories(char *directory, const char *path, ll_error *error)
@@ -438,13 +492,35 @@ static int open_connection(ll_store *store, ll_error *error)
     return 0;
 }
 
+/* Switches a database to WAL. The switch reads the header under a read
+ * lock and then needs the write lock: two processes switching a new
+ * database at once both hold the read lock, and SQLite answers one of them
+ * SQLITE_BUSY at once, without the busy handler, lest they deadlock. The
+ * other is done in microseconds, so the loser waits a little and retries;
+ * once the file is in WAL mode the statement writes nothing. */
+static int enable_wal(ll_store *store, ll_error *error)
+{
+    static const char sql[] = "PRAGMA journal_mode = WAL";
+    enum { RETRY_MS = 10 };
+    for (int waited = 0;; waited += RETRY_MS) {
+        int code = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
+        if (code == SQLITE_OK)
+            return 0;
+        if ((code & 0xff) != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
+            return ll_error_set(error, "%s: cannot configure the connection (%s): %s", store->path,
+                                sql, sqlite3_errmsg(store->db));
+        sqlite3_sleep(RETRY_MS);
+    }
+}
+
 static int configure(ll_store *store, ll_error *error)
 {
     static const char *const settings[] = {
         "PRAGMA foreign_keys = ON",
-        "PRAGMA journal_mode = WAL",
         "PRAGMA synchronous = NORMAL",
     };
+    if (enable_wal(store, error) < 0)
+        return -1;
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
         if (sqlite3_exec(store->db, settings[i], NULL, NULL, NULL) != SQLITE_OK)
             return ll_error_set(error, "%s: cannot configure the connection (%s): %s", store->path,
@@ -526,7 +602,8 @@ ll_store *ll_store_open(const char *path, ll_error *error)
         goto fail;
     }
     int existing;
-    if (make_parent_directories(path, error) < 0 || (existing = examine_file(path, error)) < 0 ||
+    if (ll_store_writable(path, error) < 0 || make_parent_directories(path, error) < 0 ||
+        (existing = examine_file(path, error)) < 0 ||
         (existing && verify_existing(path, error) < 0))
         goto fail;
     if (open_connection(store, error) < 0 ||
@@ -571,6 +648,17 @@ int ll_store_run_begin(ll_store *store, const ll_run_info *info, int64_t *run_id
         return -1;
     *run_id = sqlite3_last_insert_rowid(store->db);
     return 0;
+}
+
+int ll_store_run_abandon(ll_store *store, int64_t run_id, ll_error *error)
+{
+    set_task(store, "cannot mark run %lld incomplete", (long long)run_id);
+    sqlite3_stmt *abandon = NULL;
+    if (writable(store, error) < 0 || !(abandon = prepare(store, STATEMENT_RUN_ABANDON, error)))
+        return -1;
+    if (sqlite3_bind_int64(abandon, 1, run_id) != SQLITE_OK)
+        return bind_failure(store, abandon, error);
+    return execute(store, abandon, error);
 }
 
 int ll_store_run_status(ll_store *store, int64_t run_id, char *status, size_t size, ll_error *error)

@@ -30,6 +30,12 @@ typedef struct ll_store ll_store;
 ll_store *ll_store_open(const char *path, ll_error *error);
 void ll_store_close(ll_store *store);
 
+/* 0 when the database at path can be written, or created (with its
+ * directories); -1 with an error naming what is read-only otherwise.
+ * ll_store_open checks this first; callers may, to tell this failure
+ * apart from a database that is not looplint's. */
+int ll_store_writable(const char *path, ll_error *error);
+
 /* The schema version this build writes (PRAGMA user_version). */
 int ll_store_schema_version(void);
 
@@ -62,6 +68,11 @@ int ll_store_unit_files(ll_store *store, const char *path, ll_unit **files, ll_e
  * status 'complete' in one transaction. */
 int ll_store_run_finish(ll_store *store, int64_t run_id, const ll_findings *findings,
                         const char *statistics_json, ll_error *error);
+
+/* Marks a run that stops before its end (interrupted, or failed)
+ * 'incomplete' at once, rather than on the next open: it keeps no
+ * findings, and the TUs it stored stay for the next run to reuse. */
+int ll_store_run_abandon(ll_store *store, int64_t run_id, ll_error *error);
 
 /* Reads the findings of a run (0 for the latest complete one) into
  * `findings` (initialised by the caller). */
