@@ -25,6 +25,12 @@ ll_report_writer ll_report_write_sarif;
 ll_report_writer ll_report_write_html;
 ll_report_writer ll_report_write_codeclimate;
 
+/* A copy of `text` with every byte that is not well-formed UTF-8 replaced
+ * by U+FFFD, for the JSON formats: messages quote source code and paths
+ * come from the file system, either of which may be in another encoding.
+ * malloc'd, or NULL when out of memory. */
+char *ll_utf8_repaired(const char *text);
+
 /* The rule of this id in the options' table, or NULL. */
 const ll_report_rule *ll_report_rule_find(const ll_report_options *options, const char *id);
 

@@ -52,8 +52,7 @@ static size_t utf8_sequence(const unsigned char *text, size_t left)
     return length;
 }
 
-/* A copy of `text` with every invalid byte replaced. */
-static char *utf8_repaired(const char *text)
+char *ll_utf8_repaired(const char *text)
 {
     size_t size = strlen(text);
     char *repaired = malloc(size * (sizeof replacement - 1) + 1);
@@ -83,7 +82,7 @@ static json_t *string_value(const char *text)
     json_t *value = json_string(text);
     if (value)
         return value;
-    char *repaired = utf8_repaired(text); /* json_string fails only on bad UTF-8 or memory */
+    char *repaired = ll_utf8_repaired(text); /* json_string fails only on bad UTF-8 or memory */
     if (!repaired)
         return NULL;
     value = json_string(repaired);

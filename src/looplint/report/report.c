@@ -29,6 +29,7 @@ static const struct {
     {"text", LL_FORMAT_TEXT, ll_report_write_text},
     {"gcc", LL_FORMAT_GCC, ll_report_write_gcc},
     {"json", LL_FORMAT_JSON, ll_report_write_json},
+    {"codeclimate", LL_FORMAT_CODECLIMATE, ll_report_write_codeclimate},
 };
 
 enum { FORMAT_COUNT = sizeof formats / sizeof formats[0] };
