@@ -17,6 +17,8 @@ set -euo pipefail
 
 # Packages for the build machine's own architecture.
 # chromium: the HTML report's browser test (driven by playwright-core).
+# vim, emacs-nox, pre-commit: the tests run the editor and hook set-ups that
+# docs/editors.md shows.
 PACKAGES=(
     build-essential cmake pkg-config git
     libclang-19-dev clang-19 llvm-19-dev # the analyzer's front end (libclang)
@@ -29,6 +31,7 @@ PACKAGES=(
     clang-tidy-19 clang-format-19 cppcheck
     python3 procps hyperfine time
     chromium
+    vim emacs-nox pre-commit # docs/editors.md's commands, run by the tests
 )
 
 # The test tools from npm (tests/tools/package.json) need Node.js: the

@@ -222,7 +222,14 @@ char *ll_locate_configuration(const char *root)
 
 char *ll_locate_default_store(const char *database_directory)
 {
-    return join(database_directory, ".looplint/looplint.db");
+    char *configuration = join(database_directory, ".looplint");
+    if (!configuration)
+        return NULL;
+    /* The name is the configuration's at a project root, so the store
+       cannot be a directory of that name there. */
+    int taken = ll_is_file(configuration);
+    free(configuration);
+    return join(database_directory, taken ? ".looplint.db" : ".looplint/looplint.db");
 }
 
 char *ll_locate_database(const char *build_directory, ll_error *error)

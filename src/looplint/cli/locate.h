@@ -28,7 +28,9 @@ char *ll_locate_database(const char *build_directory, struct ll_error *error);
 /* ROOT/.looplint when it is a regular file (a directory of that name is a
  * store), else NULL. */
 char *ll_locate_configuration(const char *root);
-/* The default store: <database directory>/.looplint/looplint.db. */
+/* The default store: <database directory>/.looplint/looplint.db; or
+ * <database directory>/.looplint.db when `.looplint` there is a file (the
+ * configuration, when the database sits at the project root). */
 char *ll_locate_default_store(const char *database_directory);
 
 /* An absolute, lexically normalised form of path (against the current

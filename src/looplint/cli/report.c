@@ -203,7 +203,7 @@ static pcre2_code *compile_path_pattern(const char *pattern, ll_error *error)
 }
 
 /* The compilation database's directory: -p, else the store's (a store at
- * DIR/.looplint/looplint.db belongs to DIR), else the one found upward from
+ * DIR/.looplint/looplint.db or DIR/.looplint.db belongs to DIR), else the one found upward from
  * here as `check` finds it. malloc'd, or NULL with an error. */
 static char *database_directory(const report_settings *settings, ll_error *error)
 {

@@ -25,12 +25,6 @@ ll_report_writer ll_report_write_sarif;
 ll_report_writer ll_report_write_html;
 ll_report_writer ll_report_write_codeclimate;
 
-/* A copy of `text` with every byte that is not well-formed UTF-8 replaced
- * by U+FFFD, for the JSON formats: messages quote source code and paths
- * come from the file system, either of which may be in another encoding.
- * malloc'd, or NULL when out of memory. */
-char *ll_utf8_repaired(const char *text);
-
 /* A finding as the json format writes it (docs/json-format.md), for the
  * other JSON that lists findings (`looplint diff`, baseline exports): a new
  * reference, or NULL when out of memory. */
@@ -44,6 +38,17 @@ const ll_report_rule *ll_report_rule_find(const ll_report_options *options, cons
  * when it is not under root. Points into `path` (or at a constant); never
  * allocates, so that fingerprints cannot fail. */
 const char *ll_path_under_root(const char *path, const char *root);
+
+/* The length of the well-formed UTF-8 sequence at `text` (`left` bytes
+ * remain), or 0: overlong forms, surrogates and code points past U+10FFFF
+ * are not well formed. */
+size_t ll_utf8_sequence(const unsigned char *text, size_t left);
+
+/* A copy of `text` with every byte that is not part of well-formed UTF-8
+ * replaced by U+FFFD, for the formats whose strings must be UTF-8 (JSON,
+ * SARIF) while paths and quoted source need not be; NULL when out of
+ * memory. */
+char *ll_utf8_repaired(const char *text);
 
 /* Whether the options ask for this finding to be printed. */
 bool ll_report_shows(const ll_finding *finding, const ll_report_options *options);

@@ -9,7 +9,8 @@
  * readable. JSON strings are UTF-8, but messages quote source code and
  * paths come from the file system, either of which may be in another
  * encoding: a byte that is not valid UTF-8 becomes U+FFFD rather than
- * failing the report.
+ * failing the report. The repair is shared with the other JSON formats
+ * (internal.h: ll_utf8_repaired).
  */
 #include "internal.h"
 
@@ -22,9 +23,7 @@ enum { SCHEMA_VERSION = 1 };
 
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
-/* The length of the well-formed UTF-8 sequence at `text`, or 0: overlong
- * forms, surrogates and code points past U+10FFFF are not well formed. */
-static size_t utf8_sequence(const unsigned char *text, size_t left)
+size_t ll_utf8_sequence(const unsigned char *text, size_t left)
 {
     size_t length;
     uint32_t smallest;
@@ -52,6 +51,7 @@ static size_t utf8_sequence(const unsigned char *text, size_t left)
     return length;
 }
 
+/* A copy of `text` with every invalid byte replaced. */
 char *ll_utf8_repaired(const char *text)
 {
     size_t size = strlen(text);
@@ -61,7 +61,7 @@ char *ll_utf8_repaired(const char *text)
     const unsigned char *from = (const unsigned char *)text;
     char *to = repaired;
     for (size_t left = size; left > 0;) {
-        size_t length = utf8_sequence(from, left);
+        size_t length = ll_utf8_sequence(from, left);
         if (length) {
             memcpy(to, from, length);
             to += length;

@@ -29,6 +29,8 @@ static const struct {
     {"text", LL_FORMAT_TEXT, ll_report_write_text},
     {"gcc", LL_FORMAT_GCC, ll_report_write_gcc},
     {"json", LL_FORMAT_JSON, ll_report_write_json},
+    {"sarif", LL_FORMAT_SARIF, ll_report_write_sarif},
+    {"html", LL_FORMAT_HTML, ll_report_write_html},
     {"codeclimate", LL_FORMAT_CODECLIMATE, ll_report_write_codeclimate},
 };
 
