@@ -5,11 +5,8 @@
 # demo finding in the committed baseline (the jobs pass, the reports are
 # empty), then with a new bug (the jobs fail with the status the page
 # gives, and the reports hold exactly that bug). The steps that install
-# packages or build looplint need the network and are not run.
-#
-# Until the sarif format is in this branch, the GitHub step runs with
-# `--format json` in its place (and says so); the report is then checked
-# as the json format.
+# packages or build looplint need the network and are not run. The SARIF
+# is checked for its results only; sarif.sh validates the format.
 source "$(dirname "$0")/common.bash"
 
 doc=$SOURCE_DIR/docs/ci.md
@@ -96,14 +93,6 @@ expect_match "$github_yaml" "sarif_file: looplint.sarif" "the upload names the f
 expect_match "$gitlab_yaml" "^    when: always$" "GitLab keeps the report of a failed job"
 expect_match "$gitlab_yaml" "codequality: gl-code-quality-report.json" "as the code-quality report"
 
-sarif_known=1
-"$LOOPLINT" report --format sarif --db "$WORK/none.db" >/dev/null 2>"$WORK/err" || true
-if grep -q "bad value 'sarif'" "$WORK/err"; then
-    sarif_known=0
-    github_check=${github_check//--format sarif/--format json}
-    printf 'note: the sarif format is not built in; the GitHub step runs with --format json\n'
-fi
-
 # report_count FILE KIND: the number of findings a report holds, or fails.
 report_count() {
     python3 - "$@" <<'PY'
@@ -115,8 +104,6 @@ if kind == "sarif":
     results = document["runs"][0]["results"]
     # The rule's id, whatever prefix the writer gives it.
     print(len(results), *sorted(r["ruleId"].split("/")[-1].removeprefix("looplint-") for r in results))
-elif kind == "json":
-    print(len(document["findings"]), *sorted(f["rule"] for f in document["findings"]))
 else:  # codeclimate
     assert isinstance(document, list)
     for issue in document:
@@ -156,12 +143,10 @@ git -C "$repo" diff --cached --name-only | grep -qx .looplint-baseline.json &&
 git_quiet commit -q -m "looplint baseline"
 rm -rf "$repo/build"
 
-report_kind=$([[ $sarif_known == 1 ]] && echo sarif || echo json)
-
 # ---- everything accepted: the jobs pass -------------------------------------------
 run_script "GitHub: compile database" 0 "$github_database"
 run_script "GitHub: looplint, all findings in the baseline" 0 "$github_check"
-expect_count "$repo/looplint.sarif" "$report_kind" "0" "GitHub: an empty report"
+expect_count "$repo/looplint.sarif" sarif "0" "GitHub: an empty report"
 rm -rf "$repo/build"
 run_script "GitLab: the job, all findings in the baseline" 0 "$gitlab_script"
 expect_count "$repo/gl-code-quality-report.json" codeclimate "0" "GitLab: an empty report"
@@ -174,7 +159,7 @@ git_quiet commit -q -am "flush the log"
 rm -rf "$repo/build" "$repo/looplint.sarif" "$repo/gl-code-quality-report.json"
 run_script "GitHub: compile database" 0 "$github_database"
 run_script "GitHub: looplint fails on the new finding" 1 "$github_check"
-expect_count "$repo/looplint.sarif" "$report_kind" "1 blocking-call" "GitHub: the report holds the new bug"
+expect_count "$repo/looplint.sarif" sarif "1 blocking-call" "GitHub: the report holds the new bug"
 rm -rf "$repo/build"
 run_script "GitLab: the job fails on the new finding" 1 "$gitlab_script"
 expect_count "$repo/gl-code-quality-report.json" codeclimate "1 looplint-blocking-call" \
