@@ -74,8 +74,24 @@ expect_status 0 "lines inserted above: fingerprints hold" "${check[@]}" --baseli
 expect_status 0 "export" "${baseline[@]}" export main -o "$WORK/main.json"
 expect_match "$(cat "$WORK/main.json")" '"schema": 1' "the export has a schema"
 expect_match "$(cat "$WORK/main.json")" '"baseline": "main"' "the export names the baseline"
-[[ $(grep -cE '"[0-9a-f]{32}"' "$WORK/main.json") == 2 ]] && pass "two fingerprints exported" ||
-    fail "not two fingerprints: $(cat "$WORK/main.json")"
+python3 -c '
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+prints = d["fingerprints"]
+assert len(prints) == 2 and all(re.fullmatch("[0-9a-f]{32}", p) for p in prints), prints
+# Each described by the finding it was, paths relative to the root.
+described = {f["fingerprint"]: (f["rule"], f["file"], f["function"]) for f in d["findings"]}
+assert set(described) == set(prints), d["findings"]
+assert set(described.values()) == {("blocking-call", "src/service.c", "load")}, described
+' "$WORK/main.json" && pass "two fingerprints exported, each with its finding" ||
+    fail "export: $(cat "$WORK/main.json")"
+# A file of the first schema, fingerprints only, still reads.
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+del d["findings"]
+json.dump(d, open(sys.argv[2], "w"))' "$WORK/main.json" "$WORK/bare.json"
+expect_status 0 "check against an export without findings" "${check[@]}" --baseline "$WORK/bare.json"
 expect_status 0 "check against the file itself" "${check[@]}" --baseline "$WORK/main.json"
 expect_status 0 "import as copy" "${baseline[@]}" import copy "$WORK/main.json"
 expect_status 0 "export the copy" "${baseline[@]}" export copy -o "$WORK/copy.json"

@@ -1,18 +1,30 @@
 /*
  * baseline.c - `looplint baseline`: save the findings of a run as a named
  * baseline, list, drop, export and import baselines; and reading the
- * baseline that `looplint check --baseline` names.
+ * baseline that `looplint check --baseline` or `looplint diff` names.
  *
  * A baseline is a set of fingerprints (report.h) in the store. Exported,
- * it is JSON: {"schema": 1, "baseline": NAME, "fingerprints": [...]}, so
- * that a project can commit it and CI can check against it without the
- * store that made it.
+ * it is JSON: {"schema": 1, "baseline": NAME, "fingerprints": [...],
+ * "findings": [...]}, so that a project can commit it and CI can check
+ * against it without the store that made it. The fingerprints are the
+ * baseline; "findings" only describes them (as the json format writes a
+ * finding) so that `looplint diff` can say what a fixed finding was and a
+ * reviewer can read the file. Files without it, written before it
+ * existed, are read as before.
+ *
+ * The store keeps a baseline's fingerprints only, so an export describes
+ * each from the most recent of the last HISTORY_RUNS complete runs that
+ * found it; one no such run holds (imported from elsewhere, or older) is
+ * exported bare.
  */
+#include "baseline.h"
+
 #include "arguments.h"
 #include "cli.h"
 #include "commands.h"
 #include "front/front.h"
 #include "locate.h"
+#include "report/internal.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -22,6 +34,10 @@
 #include <string.h>
 
 #define BASELINE_SCHEMA 1
+
+/* How many of the latest runs an export searches for the findings that
+ * describe a baseline's fingerprints. */
+#define HISTORY_RUNS 100
 
 static const char usage[] =
     "usage: looplint baseline save NAME [--run ID] [options]\n"
@@ -38,7 +54,8 @@ static const char usage[] =
     "                        replacing a baseline of that name\n"
     "  list                  each baseline and how many fingerprints it holds\n"
     "  drop NAME             remove a baseline\n"
-    "  export NAME -o FILE   write it as JSON\n"
+    "  export NAME -o FILE   write it as JSON, each fingerprint with the finding\n"
+    "                        it was (from the latest runs that found it)\n"
     "  import NAME FILE      read JSON written by export, replacing NAME\n"
     "\n"
     "  -p, --build-dir DIR   where compile_commands.json is (default: the nearest\n"
@@ -152,26 +169,39 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Reads an exported baseline: a sorted, NULL-terminated array of distinct
- * fingerprints (caller frees with ll_fingerprints_free). */
-static int read_export(const char *file, char ***fingerprints, size_t *count, ll_error *error)
+/* Loads an exported baseline and checks its shape: the document, and in
+ * *fingerprints its array of them. NULL with an error. */
+static json_t *load_export(const char *file, json_t **fingerprints, ll_error *error)
 {
     json_error_t problem;
-    char **list = NULL;
-    size_t used = 0;
     json_t *root = json_load_file(file, 0, &problem);
     if (!root) {
         ll_error_set(error, "%s:%d:%d: %s", file, problem.line, problem.column, problem.text);
-        goto fail;
+        return NULL;
     }
     json_t *array = json_object_get(root, "fingerprints");
     if (!json_is_object(root) ||
         json_integer_value(json_object_get(root, "schema")) != BASELINE_SCHEMA ||
         !json_is_array(array)) {
         ll_error_set(error, "%s: not a looplint baseline of schema %d", file, BASELINE_SCHEMA);
-        goto fail;
+        json_decref(root);
+        return NULL;
     }
-    if (!(list = calloc(json_array_size(array) + 1, sizeof *list))) {
+    *fingerprints = array;
+    return root;
+}
+
+/* Reads an exported baseline: a sorted, NULL-terminated array of distinct
+ * fingerprints (caller frees with ll_fingerprints_free). */
+static int read_export(const char *file, char ***fingerprints, size_t *count, ll_error *error)
+{
+    char **strings = NULL;
+    size_t used = 0;
+    json_t *array;
+    json_t *root = load_export(file, &array, error);
+    if (!root)
+        goto fail;
+    if (!(strings = calloc(json_array_size(array) + 1, sizeof *strings))) {
         ll_error_set(error, "out of memory");
         goto fail;
     }
@@ -181,53 +211,273 @@ static int read_export(const char *file, char ***fingerprints, size_t *count, ll
             ll_error_set(error, "%s: fingerprint %zu is not a string", file, i + 1);
             goto fail;
         }
-        if (!(list[used++] = strdup(fingerprint))) {
+        if (!(strings[used++] = strdup(fingerprint))) {
             ll_error_set(error, "out of memory");
             goto fail;
         }
     }
-    qsort(list, used, sizeof *list, compare_strings);
+    qsort(strings, used, sizeof *strings, compare_strings);
     size_t kept = 0;
     for (size_t i = 0; i < used; i++) {
-        if (kept && strcmp(list[kept - 1], list[i]) == 0)
-            free(list[i]);
+        if (kept && strcmp(strings[kept - 1], strings[i]) == 0)
+            free(strings[i]);
         else
-            list[kept++] = list[i];
+            strings[kept++] = strings[i];
     }
-    list[kept] = NULL;
+    strings[kept] = NULL;
     json_decref(root);
-    *fingerprints = list;
+    *fingerprints = strings;
     *count = kept;
     return 0;
 fail:
     json_decref(root);
-    ll_fingerprints_free(list);
+    ll_fingerprints_free(strings);
     return -1;
 }
 
-static int write_export(const char *file, const char *name, char **fingerprints, ll_error *error)
+/* ---- What the fingerprints were ------------------------------------------------------------ */
+
+/* Appends a copy of `finding`, notes and fingerprint included. */
+static int copy_finding(ll_findings *into, const ll_finding *finding)
 {
-    json_t *array = json_array();
-    json_t *root = array ? json_pack("{s:i, s:s, s:o}", "schema", BASELINE_SCHEMA, "baseline", name,
-                                     "fingerprints", array)
-                         : NULL;
-    if (!root) {
-        ll_error_set(error, "out of memory");
-        goto fail;
+    ll_finding *copy = ll_findings_add(into, finding->rule, finding->severity, finding->place.file,
+                                       finding->place.line, finding->place.column,
+                                       finding->function, finding->text, finding->message);
+    if (!copy)
+        return -1;
+    memcpy(copy->fingerprint, finding->fingerprint, sizeof copy->fingerprint);
+    for (uint32_t i = 0; i < finding->note_count; i++) {
+        const ll_note *note = &finding->notes[i];
+        if (ll_finding_add_note(copy, note->place.file, note->place.line, note->place.column, "%s",
+                                note->message) < 0)
+            return -1;
     }
-    for (char **at = fingerprints; *at; at++) {
-        if (json_array_append_new(array, json_string(*at)) < 0) {
+    return 0;
+}
+
+/* Appends a finding that is only a fingerprint: nothing says what it was. */
+static int add_bare(ll_findings *into, const char *fingerprint)
+{
+    ll_finding *bare = ll_findings_add(into, "", LL_SEVERITY_NOTE, "", 0, 0, NULL, NULL, "");
+    if (!bare)
+        return -1;
+    snprintf(bare->fingerprint, sizeof bare->fingerprint, "%s", fingerprint);
+    return 0;
+}
+
+/* 1 when run `run_id` exists (*complete says whether it is), 0 when it
+ * does not, -1 on error. */
+static int run_exists(ll_store *store, int64_t run_id, bool *complete, ll_error *error)
+{
+    char status[32] = "";
+    if (ll_store_run_status(store, run_id, status, sizeof status, error) < 0)
+        return strstr(error->message, ": no such run") ? 0 : -1;
+    *complete = strcmp(status, "complete") == 0;
+    return 1;
+}
+
+/* The id of the newest run, 0 when there is none. store.h has no query for
+ * it; runs are never deleted, so their ids are 1..N without a gap and a
+ * binary search on whether a run exists finds N in a few lookups. */
+static int newest_run(ll_store *store, int64_t *newest, ll_error *error)
+{
+    bool complete;
+    int64_t low = 0; /* exists, or is 0 */
+    int64_t high = 1;
+    int exists;
+    while ((exists = run_exists(store, high, &complete, error)) == 1) {
+        low = high;
+        high *= 2;
+    }
+    while (exists == 0 && high - low > 1) {
+        int64_t middle = low + (high - low) / 2;
+        if ((exists = run_exists(store, middle, &complete, error)) == 1)
+            low = middle, exists = 0;
+        else if (exists == 0)
+            high = middle;
+    }
+    *newest = low;
+    return exists < 0 ? -1 : 0;
+}
+
+/* Copies into `described` the unsuppressed findings of run `run_id` whose
+ * fingerprint is among `fingerprints` and not yet marked in `done`. */
+static int describe_from_run(ll_store *store, int64_t run_id, char *const *fingerprints,
+                             size_t count, bool *done, size_t *left, ll_findings *described,
+                             ll_error *error)
+{
+    ll_findings findings;
+    ll_findings_init(&findings);
+    if (ll_store_findings_load(store, run_id, &findings, error) < 0)
+        goto fail;
+    for (size_t i = 0; i < findings.count && *left; i++) {
+        const ll_finding *finding = &findings.items[i];
+        const char *key = finding->fingerprint;
+        char *const *found = finding->suppressed ? NULL
+                                                 : bsearch(&key, fingerprints, count,
+                                                           sizeof *fingerprints, compare_strings);
+        if (!found || done[found - fingerprints])
+            continue;
+        if (copy_finding(described, finding) < 0) {
+            ll_error_set(error, "out of memory");
+            goto fail;
+        }
+        done[found - fingerprints] = true;
+        (*left)--;
+    }
+    ll_findings_free(&findings);
+    return 0;
+fail:
+    ll_findings_free(&findings);
+    return -1;
+}
+
+/* Appends to `described` a finding for each of `fingerprints` (sorted,
+ * distinct): the latest complete run's among the last HISTORY_RUNS that
+ * holds it, else a bare one. */
+static int describe(ll_store *store, char *const *fingerprints, size_t count,
+                    ll_findings *described, ll_error *error)
+{
+    int64_t newest = 0;
+    size_t left = count;
+    bool *done = calloc(count ? count : 1, sizeof *done);
+    if (!done)
+        return ll_error_set(error, "out of memory");
+    if (newest_run(store, &newest, error) < 0)
+        goto fail;
+    for (int64_t run_id = newest; run_id > 0 && run_id > newest - HISTORY_RUNS && left; run_id--) {
+        bool complete = false;
+        int exists = run_exists(store, run_id, &complete, error);
+        if (exists < 0)
+            goto fail;
+        if (complete && describe_from_run(store, run_id, fingerprints, count, done, &left,
+                                          described, error) < 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (!done[i] && add_bare(described, fingerprints[i]) < 0) {
             ll_error_set(error, "out of memory");
             goto fail;
         }
     }
-    if (json_dump_file(root, file, JSON_INDENT(2)) < 0) {
+    free(done);
+    return 0;
+fail:
+    free(done);
+    return -1;
+}
+
+/* ---- Export files with findings -------------------------------------------------------------- */
+
+static const char *string_or_empty(const json_t *object, const char *key)
+{
+    const char *text = json_string_value(json_object_get(object, key));
+    return text ? text : "";
+}
+
+static uint32_t line_number(const json_t *object, const char *key)
+{
+    json_int_t value = json_integer_value(json_object_get(object, key));
+    return value > 0 && value <= UINT32_MAX ? (uint32_t)value : 0;
+}
+
+/* Appends the finding an export's "findings" entry describes. */
+static int add_from_json(ll_findings *into, const json_t *object, const char *fingerprint)
+{
+    enum ll_severity severity = LL_SEVERITY_NOTE;
+    ll_severity_parse(string_or_empty(object, "severity"), &severity);
+    ll_finding *finding = ll_findings_add(
+        into, string_or_empty(object, "rule"), severity, string_or_empty(object, "file"),
+        line_number(object, "line"), line_number(object, "column"),
+        string_or_empty(object, "function"), NULL, string_or_empty(object, "message"));
+    if (!finding)
+        return -1;
+    snprintf(finding->fingerprint, sizeof finding->fingerprint, "%s", fingerprint);
+    const json_t *notes = json_object_get(object, "notes");
+    for (size_t i = 0; i < json_array_size(notes); i++) {
+        const json_t *note = json_array_get(notes, i);
+        if (ll_finding_add_note(finding, string_or_empty(note, "file"), line_number(note, "line"),
+                                line_number(note, "column"), "%s",
+                                string_or_empty(note, "message")) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The entry of "findings" with this fingerprint, or NULL. */
+static const json_t *export_entry(const json_t *entries, const char *fingerprint)
+{
+    for (size_t i = 0; i < json_array_size(entries); i++) {
+        const json_t *entry = json_array_get(entries, i);
+        if (strcmp(string_or_empty(entry, "fingerprint"), fingerprint) == 0)
+            return entry;
+    }
+    return NULL;
+}
+
+/* A finding per fingerprint of an export, described by its "findings"
+ * entry when it has one. */
+static int read_export_findings(const char *file, ll_findings *findings, ll_error *error)
+{
+    char **fingerprints = NULL;
+    size_t count = 0;
+    json_t *array;
+    json_t *root = NULL;
+    if (read_export(file, &fingerprints, &count, error) < 0 ||
+        !(root = load_export(file, &array, error)))
+        goto fail;
+    const json_t *entries = json_object_get(root, "findings");
+    for (size_t i = 0; i < count; i++) {
+        const json_t *entry = export_entry(entries, fingerprints[i]);
+        if ((entry ? add_from_json(findings, entry, fingerprints[i])
+                   : add_bare(findings, fingerprints[i])) < 0) {
+            ll_error_set(error, "out of memory");
+            goto fail;
+        }
+    }
+    json_decref(root);
+    ll_fingerprints_free(fingerprints);
+    return 0;
+fail:
+    json_decref(root);
+    ll_fingerprints_free(fingerprints);
+    return -1;
+}
+
+static int write_export(const char *file, const char *name, char **fingerprints,
+                        const ll_findings *described, const char *root_directory, ll_error *error)
+{
+    json_t *array = json_array();
+    json_t *entries = json_array();
+    json_t *root = array && entries
+                       ? json_pack("{s:i, s:s, s:O, s:O}", "schema", BASELINE_SCHEMA, "baseline",
+                                   name, "fingerprints", array, "findings", entries)
+                       : NULL;
+    if (!root)
+        goto out_of_memory;
+    for (char **at = fingerprints; *at; at++) {
+        if (json_array_append_new(array, json_string(*at)) < 0)
+            goto out_of_memory;
+    }
+    for (size_t i = 0; i < described->count; i++) {
+        const ll_finding *finding = &described->items[i];
+        if (*finding->rule &&
+            json_array_append_new(entries, ll_report_json_finding(finding, root_directory)) < 0)
+            goto out_of_memory;
+    }
+    if (json_dump_file(root, file, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
         ll_error_set(error, "%s: cannot write the baseline", file);
         goto fail;
     }
+    json_decref(array);
+    json_decref(entries);
     json_decref(root);
     return 0;
+out_of_memory:
+    ll_error_set(error, "out of memory");
 fail:
+    json_decref(array);
+    json_decref(entries);
     json_decref(root);
     return -1;
 }
@@ -251,6 +501,20 @@ int ll_cli_baseline_read(ll_store *store, const char *name_or_file, char ***fing
         return ll_error_set(error, "no baseline named '%s' (see looplint baseline list)",
                             name_or_file);
     return 0;
+}
+
+int ll_cli_baseline_findings(ll_store *store, const char *name_or_file, ll_findings *findings,
+                             ll_error *error)
+{
+    if (ends_with(name_or_file, ".json"))
+        return read_export_findings(name_or_file, findings, error);
+    char **fingerprints = NULL;
+    size_t count = 0;
+    if (ll_cli_baseline_read(store, name_or_file, &fingerprints, &count, error) < 0)
+        return -1;
+    int result = describe(store, fingerprints, count, findings, error);
+    ll_fingerprints_free(fingerprints);
+    return result;
 }
 
 bool ll_fingerprints_contain(char *const *sorted, size_t count, const char *fingerprint)
@@ -301,15 +565,37 @@ static int drop(ll_store *store, const char *name, ll_error *error)
     return dropped < 0 ? -1 : 0;
 }
 
+/* The project root, which an export's paths are relative to: found from
+ * the compilation database as check finds it; NULL (absolute paths) when
+ * --db names the store and no database is found. */
+static char *project_root(const baseline_settings *settings)
+{
+    ll_error ignored = {{0}};
+    char *database = ll_locate_database(settings->build_directory, &ignored);
+    char *root = database ? ll_locate_project_root(database) : NULL;
+    free(database);
+    return root;
+}
+
 static int export(ll_store *store, const baseline_settings *settings, ll_error *error)
 {
     char **fingerprints = NULL;
     size_t count = 0;
+    ll_findings described;
+    ll_findings_init(&described);
+    char *root = NULL;
     const char *name = settings->operands[1];
     int found = ll_store_baseline_load(store, name, &fingerprints, &count, error);
     if (found <= 0)
         return found < 0 ? -1 : ll_error_set(error, "no baseline named '%s'", name);
-    int result = write_export(settings->output, name, fingerprints, error);
+    int result = describe(store, fingerprints, count, &described, error);
+    if (result == 0) {
+        ll_findings_sort(&described);
+        root = project_root(settings);
+        result = write_export(settings->output, name, fingerprints, &described, root, error);
+    }
+    free(root);
+    ll_findings_free(&described);
     ll_fingerprints_free(fingerprints);
     return result;
 }

@@ -20,6 +20,7 @@ static const char usage[] =
     "  check    analyse the program of a compile database and print findings\n"
     "  report   print a stored run's findings again, filtered, in any format\n"
     "  baseline save, list, drop, export or import the findings a check accepts\n"
+    "  diff     the findings new, fixed and unchanged between two runs or baselines\n"
     "  rules    list the checks and rule packs; validate a pack (--check FILE)\n"
     "  explain  what a check finds, why it matters, how to fix and suppress it\n"
     "  verify   check fixtures' `// expect: rule-id` annotations against findings\n"
@@ -109,6 +110,8 @@ int ll_cli_main(int argc, char **argv)
         return ll_command_baseline(argc - 1, argv + 1);
     if (strcmp(command, "check") == 0)
         return ll_command_check(argc - 1, argv + 1);
+    if (strcmp(command, "diff") == 0)
+        return ll_command_diff(argc - 1, argv + 1);
     if (strcmp(command, "rules") == 0)
         return ll_command_rules(argc - 1, argv + 1);
     if (strcmp(command, "report") == 0)

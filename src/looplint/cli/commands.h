@@ -18,6 +18,7 @@ int ll_command_report(int argc, char **argv);
 int ll_command_rules(int argc, char **argv);
 int ll_command_verify(int argc, char **argv);
 int ll_command_explain(int argc, char **argv);
+int ll_command_diff(int argc, char **argv);
 
 /* Loads the default packs (locate.h), then the configuration's `rules`
  * (config may be NULL), then each of `extra` (may be NULL,

@@ -25,6 +25,12 @@ ll_report_writer ll_report_write_sarif;
 ll_report_writer ll_report_write_html;
 ll_report_writer ll_report_write_codeclimate;
 
+/* A finding as the json format writes it (docs/json-format.md), for the
+ * other JSON that lists findings (`looplint diff`, baseline exports): a new
+ * reference, or NULL when out of memory. */
+struct json_t;
+struct json_t *ll_report_json_finding(const ll_finding *finding, const char *root);
+
 /* The rule of this id in the options' table, or NULL. */
 const ll_report_rule *ll_report_rule_find(const ll_report_options *options, const char *id);
 

@@ -126,7 +126,7 @@ static json_t *notes_value(const ll_finding *finding, const char *root)
     return array;
 }
 
-static json_t *finding_value(const ll_finding *finding, const char *root)
+json_t *ll_report_json_finding(const ll_finding *finding, const char *root)
 {
     json_t *object = json_object();
     if (!object)
@@ -188,7 +188,7 @@ static json_t *findings_value(const ll_findings *findings, const ll_report_optio
         const ll_finding *finding = &findings->items[i];
         if (!ll_report_shows(finding, options))
             continue;
-        if (json_array_append_new(array, finding_value(finding, options->root))) {
+        if (json_array_append_new(array, ll_report_json_finding(finding, options->root))) {
             json_decref(array);
             return NULL;
         }

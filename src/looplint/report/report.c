@@ -31,6 +31,7 @@ static const struct {
     {"json", LL_FORMAT_JSON, ll_report_write_json},
     {"sarif", LL_FORMAT_SARIF, ll_report_write_sarif},
     {"html", LL_FORMAT_HTML, ll_report_write_html},
+    {"codeclimate", LL_FORMAT_CODECLIMATE, ll_report_write_codeclimate},
 };
 
 enum { FORMAT_COUNT = sizeof formats / sizeof formats[0] };
