@@ -27,7 +27,6 @@
 #include "store/store.h"
 
 #include <jansson.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,29 +147,6 @@ static int parse_settings(int argc, char **argv, diff_settings *settings)
         return LL_EXIT_USAGE;
     }
     return 0;
-}
-
-/* The compilation database's directory, as `looplint report` finds it: -p,
- * else the store's (a store at DIR/.looplint/looplint.db belongs to DIR),
- * else the one found upward from here. malloc'd, or NULL with an error. */
-static char *database_directory(const diff_settings *settings, ll_error *error)
-{
-    if (settings->store_path && !settings->build_directory) {
-        char *store = ll_absolute_path(settings->store_path);
-        if (!store) {
-            ll_error_set(error, "out of memory");
-            return NULL;
-        }
-        char *directory = dirname(store); /* points into store */
-        if (strcmp(basename(directory), ".looplint") == 0)
-            directory = dirname(directory);
-        char *copy = strdup(directory);
-        free(store);
-        if (!copy)
-            ll_error_set(error, "out of memory");
-        return copy;
-    }
-    return ll_locate_database(settings->build_directory, error);
 }
 
 static bool unsuppressed(const ll_finding *finding, void *context)
@@ -337,7 +313,8 @@ static int run(const diff_settings *settings)
     char *root = NULL;
     char *store_path = NULL;
     int status = LL_EXIT_ANALYSIS;
-    char *database = database_directory(settings, &error);
+    char *database =
+        ll_locate_store_database(settings->store_path, settings->build_directory, &error);
     if (!database)
         goto fail;
     store_path =

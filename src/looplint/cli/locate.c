@@ -8,6 +8,7 @@
 #include "analysis/error.h"
 #include "front/front.h"
 
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,4 +253,23 @@ char *ll_locate_database(const char *build_directory, ll_error *error)
     char *found = ll_plan_find_database(here, error);
     free(here);
     return found;
+}
+
+char *ll_locate_store_database(const char *store_path, const char *build_directory, ll_error *error)
+{
+    if (!store_path || build_directory)
+        return ll_locate_database(build_directory, error);
+    char *store = ll_absolute_path(store_path);
+    if (!store) {
+        ll_error_set(error, "out of memory");
+        return NULL;
+    }
+    char *directory = dirname(store); /* points into store */
+    if (strcmp(basename(directory), ".looplint") == 0)
+        directory = dirname(directory);
+    char *copy = strdup(directory);
+    free(store);
+    if (!copy)
+        ll_error_set(error, "out of memory");
+    return copy;
 }

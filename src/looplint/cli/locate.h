@@ -25,6 +25,13 @@ char *ll_locate_project_root(const char *database_directory);
  * exist), else the one found from the current directory as clangd looks.
  * malloc'd, or NULL with an error. */
 char *ll_locate_database(const char *build_directory, struct ll_error *error);
+/* For the commands that only read a store (report, diff): the compilation
+ * database's directory is -p when given, else the store's when --db is
+ * (a store at DIR/.looplint/looplint.db or DIR/.looplint.db belongs to
+ * DIR), else the one found as ll_locate_database finds it. malloc'd, or
+ * NULL with an error. */
+char *ll_locate_store_database(const char *store_path, const char *build_directory,
+                               struct ll_error *error);
 /* ROOT/.looplint when it is a regular file (a directory of that name is a
  * store), else NULL. */
 char *ll_locate_configuration(const char *root);

@@ -18,7 +18,6 @@
 #include "report/report.h"
 #include "store/store.h"
 
-#include <libgen.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,29 +201,6 @@ static pcre2_code *compile_path_pattern(const char *pattern, ll_error *error)
     return regex;
 }
 
-/* The compilation database's directory: -p, else the store's (a store at
- * DIR/.looplint/looplint.db or DIR/.looplint.db belongs to DIR), else the one found upward from
- * here as `check` finds it. malloc'd, or NULL with an error. */
-static char *database_directory(const report_settings *settings, ll_error *error)
-{
-    if (settings->store_path && !settings->build_directory) {
-        char *store = ll_absolute_path(settings->store_path);
-        if (!store) {
-            ll_error_set(error, "out of memory");
-            return NULL;
-        }
-        char *directory = dirname(store); /* points into store */
-        if (strcmp(basename(directory), ".looplint") == 0)
-            directory = dirname(directory);
-        char *copy = strdup(directory);
-        free(store);
-        if (!copy)
-            ll_error_set(error, "out of memory");
-        return copy;
-    }
-    return ll_locate_database(settings->build_directory, error);
-}
-
 /* The store's report of an id it does not hold ("... : no such run"). */
 static bool is_unknown_run(const ll_error *error)
 {
@@ -258,7 +234,8 @@ static int run(report_settings *settings)
         }
     }
     status = LL_EXIT_ANALYSIS;
-    if (!(database = database_directory(settings, &error)))
+    if (!(database =
+              ll_locate_store_database(settings->store_path, settings->build_directory, &error)))
         goto fail;
     store_path =
         settings->store_path ? strdup(settings->store_path) : ll_locate_default_store(database);
