@@ -14,17 +14,15 @@
 #include "analysis/summary.h"
 
 #include "explain.h"
+#include "file_hashes.h"
 #include "locate.h"
 #include "report/report.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -155,31 +153,6 @@ int ll_analysis_validate_rules(const char *const *ids, ll_error *error)
 }
 
 /* ---- Cache keys --------------------------------------------------------------- */
-/* Content hash of a file on disk; false when it cannot be read. */
-static bool hash_file(const char *path, uint64_t *hash)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    struct stat status;
-    bool ok = false;
-    if (fstat(fd, &status) == 0 && S_ISREG(status.st_mode)) {
-        if (status.st_size == 0) {
-            *hash = XXH3_64bits("", 0);
-            ok = true;
-        } else {
-            void *data = mmap(NULL, (size_t)status.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (data != MAP_FAILED) {
-                *hash = XXH3_64bits(data, (size_t)status.st_size);
-                munmap(data, (size_t)status.st_size);
-                ok = true;
-            }
-        }
-    }
-    close(fd);
-    return ok;
-}
-
 /* The cache key of a command whose TU read `files` with these hashes. */
 static char *cache_key(const ll_command *command, const ll_file *files, uint32_t count)
 {
@@ -208,16 +181,18 @@ done:
 
 /* Reads back the stored facts of a command if none of its files changed:
  * 1 (unit set), 0 (parse it), -1 (store error). */
-static int load_cached(ll_store *store, const ll_command *command, ll_unit **unit, ll_error *error)
+static int load_cached(ll_store *store, ll_file_hashes *hashes, const ll_command *command,
+                       ll_unit **unit, ll_error *error)
 {
     ll_unit *stored = NULL;
     int found = ll_store_unit_files(store, command->file, &stored, error);
     if (found <= 0)
         return found;
     for (uint32_t i = 0; i < stored->file_count; i++) {
-        if (!hash_file(stored->files[i].path, &stored->files[i].hash)) {
+        int hashed = ll_file_hashes_get(hashes, stored->files[i].path, &stored->files[i].hash);
+        if (hashed <= 0) {
             ll_unit_free(stored);
-            return 0;
+            return hashed < 0 ? ll_error_set(error, "out of memory") : 0;
         }
     }
     char *key = cache_key(command, stored->files, stored->file_count);
@@ -277,6 +252,8 @@ static int extract(const ll_plan *plan, const ll_analysis_options *options, ll_a
                    ll_error *error)
 {
     ll_plan pending = {0};
+    ll_file_hashes hashes;
+    ll_file_hashes_init(&hashes);
     size_t *slots = calloc(plan->count ? plan->count : 1, sizeof *slots);
     int result = -1;
     if (!slots) {
@@ -286,7 +263,7 @@ static int extract(const ll_plan *plan, const ll_analysis_options *options, ll_a
     for (size_t i = 0; i < plan->count; i++) {
         const ll_command *command = &plan->commands[i];
         if (options->store && options->use_cache) {
-            int cached = load_cached(options->store, command, &analysis->units[i], error);
+            int cached = load_cached(options->store, &hashes, command, &analysis->units[i], error);
             if (cached < 0)
                 goto done;
             if (cached) {
@@ -314,6 +291,7 @@ static int extract(const ll_plan *plan, const ll_analysis_options *options, ll_a
     if (collect.progress_shown)
         fprintf(stderr, "\r\033[K");
 done:
+    ll_file_hashes_free(&hashes);
     ll_plan_free(&pending);
     free(slots);
     return result;
