@@ -2,8 +2,9 @@
  * report.c - `looplint report`: print a stored run's findings again,
  * filtered, in any format, without analysing anything.
  *
- * The run is read from the store `check` wrote (the latest complete one
- * unless --run names another); paths are printed relative to the project
+ * The run is read from the store `check` wrote (the latest complete run
+ * over the whole program unless --run names another: a partial run of
+ * `check FILE...` holds only the findings in its files); paths are printed relative to the project
  * root found from the compilation database's directory, as `check` does,
  * so the text of a report equals what `check` printed for that run.
  */
@@ -28,13 +29,14 @@
 static const char usage[] =
     "usage: looplint report [--db PATH | -p BUILD_DIR] [--run ID|latest] [options]\n"
     "\n"
-    "Prints the findings of a stored run (default: the latest complete one)\n"
+    "Prints the findings of a stored run (default: the latest complete run over\n"
+    "the whole program, not a partial `check FILE...` run)\n"
     "without analysing anything.\n"
     "\n"
     "  -p, --build-dir DIR   where compile_commands.json is (default: the nearest\n"
     "                        one upward from here, or in build/, as clangd looks)\n"
     "  --db PATH             the store (default: BUILD_DIR/.looplint/looplint.db)\n"
-    "  --run ID|latest       the run to print (default: latest complete)\n"
+    "  --run ID|latest       the run to print (default: latest complete full run)\n"
     "  --format FORMAT       text (default), gcc, json, sarif, html or codeclimate\n"
     "  -o, --output FILE     write the report to FILE instead of stdout\n"
     "  --suppressed          print the findings that comments suppress, too\n"
@@ -231,6 +233,24 @@ static bool is_unknown_run(const ll_error *error)
     return strstr(error->message, ": no such run") != NULL;
 }
 
+/* Says on stderr when a run is partial: its findings are those of its files. */
+static int note_partial(ll_store *store, int64_t run_id, ll_error *error)
+{
+    char *scope = NULL;
+    int partial = ll_store_run_scope(store, run_id, &scope, error);
+    if (partial > 0) {
+        size_t length = strlen(scope);
+        if (length && scope[length - 1] == '\n')
+            scope[length - 1] = '\0';
+        for (char *at = scope; (at = strchr(at, '\n')); at++)
+            *at = ' ';
+        fprintf(stderr, "looplint: run %lld is partial: it holds only the findings in %s\n",
+                (long long)run_id, scope);
+    }
+    free(scope);
+    return partial < 0 ? -1 : 0;
+}
+
 static int run(report_settings *settings)
 {
     ll_error error = {{0}};
@@ -288,6 +308,8 @@ static int run(report_settings *settings)
                          run_status);
             goto fail;
         }
+        if (note_partial(store, settings->run_id, &error) < 0)
+            goto fail;
     }
     if (ll_store_findings_load(store, settings->run_id, &findings, &error) < 0)
         goto fail;
