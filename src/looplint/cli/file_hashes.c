@@ -94,27 +94,17 @@ static int grow(ll_file_hashes *memo)
 
 int ll_file_hashes_get(ll_file_hashes *memo, const char *path, uint64_t *hash)
 {
-    uint64_t path_hash = XXH3_64bits(path, strlen(path));
-    ll_file_hash_entry *slot = NULL;
-    if (memo->capacity) {
-        slot = find_slot(memo->slots, memo->capacity, path, path_hash);
-        if (slot->path) {
-            *hash = slot->content_hash;
-            return slot->readable ? 1 : 0;
-        }
-    }
-    if (2 * (memo->count + 1) > memo->capacity) {
-        if (grow(memo) < 0)
-            return -1;
-        slot = find_slot(memo->slots, memo->capacity, path, path_hash);
-    }
-    char *copy = strdup(path);
-    if (!copy)
+    if (2 * (memo->count + 1) > memo->capacity && grow(memo) < 0)
         return -1;
-    uint64_t content_hash = 0;
-    bool readable = ll_file_hash_compute(path, &content_hash);
-    *slot = (ll_file_hash_entry){copy, path_hash, content_hash, readable};
-    memo->count++;
-    *hash = content_hash;
-    return readable ? 1 : 0;
+    uint64_t path_hash = XXH3_64bits(path, strlen(path));
+    ll_file_hash_entry *slot = find_slot(memo->slots, memo->capacity, path, path_hash);
+    if (!slot->path) {
+        if (!(slot->path = strdup(path)))
+            return -1;
+        slot->path_hash = path_hash;
+        slot->readable = ll_file_hash_compute(path, &slot->content_hash);
+        memo->count++;
+    }
+    *hash = slot->content_hash;
+    return slot->readable ? 1 : 0;
 }

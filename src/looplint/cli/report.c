@@ -251,6 +251,24 @@ static int note_partial(ll_store *store, int64_t run_id, ll_error *error)
     return partial < 0 ? -1 : 0;
 }
 
+/* A run named by --run must exist and be complete (an unknown one is a
+ * usage error: *status). Says when it is partial. */
+static int check_run(ll_store *store, int64_t run_id, const char *store_path, int *status,
+                     ll_error *error)
+{
+    char run_status[32] = "";
+    if (ll_store_run_status(store, run_id, run_status, sizeof run_status, error) < 0) {
+        if (is_unknown_run(error)) {
+            ll_error_set(error, "no run %lld in %s", (long long)run_id, store_path);
+            *status = LL_EXIT_USAGE;
+        }
+        return -1;
+    }
+    if (strcmp(run_status, "complete") != 0)
+        return ll_error_set(error, "run %lld is %s, not complete", (long long)run_id, run_status);
+    return note_partial(store, run_id, error);
+}
+
 static int run(report_settings *settings)
 {
     ll_error error = {{0}};
@@ -293,24 +311,8 @@ static int run(report_settings *settings)
     }
     if (!(store = ll_store_open(store_path, &error)))
         goto fail;
-    if (settings->run_id) {
-        char run_status[32] = "";
-        if (ll_store_run_status(store, settings->run_id, run_status, sizeof run_status, &error) <
-            0) {
-            if (is_unknown_run(&error)) {
-                ll_error_set(&error, "no run %lld in %s", (long long)settings->run_id, store_path);
-                status = LL_EXIT_USAGE;
-            }
-            goto fail;
-        }
-        if (strcmp(run_status, "complete") != 0) {
-            ll_error_set(&error, "run %lld is %s, not complete", (long long)settings->run_id,
-                         run_status);
-            goto fail;
-        }
-        if (note_partial(store, settings->run_id, &error) < 0)
-            goto fail;
-    }
+    if (settings->run_id && check_run(store, settings->run_id, store_path, &status, &error) < 0)
+        goto fail;
     if (ll_store_findings_load(store, settings->run_id, &findings, &error) < 0)
         goto fail;
     ll_findings_sort(&findings);
