@@ -344,14 +344,18 @@ done:
     return key;
 }
 
-/* The program key of a finished whole-program run, from its units' files
- * (each unit's files hold the hashes its facts were made from). NULL and
- * no error when the run is not one to reuse: a TU failed to parse (its
- * facts are not stored) or the store is off. */
+/* Sets analysis->program_key for a finished whole-program run, from its
+ * units' files (each unit's files hold the hashes its facts were made
+ * from). Leaves it NULL when the run is not one to reuse: a TU failed to
+ * parse (its facts are not stored), every TU had errors, or the store is
+ * off. 0, or -1 when out of memory. */
 static int record_program_key(const ll_plan *plan, const ll_analysis_options *options,
                               ll_file_hashes *hashes, ll_analysis *analysis, ll_error *error)
 {
-    if (!options->store || options->files || !plan->count)
+    /* A run where no TU parsed cleanly fails as such (check.c); a reused
+       one would not know. */
+    if (!options->store || options->files || !plan->count ||
+        atomic_load(&analysis->statistics.units_failed) == plan->count)
         return 0;
     char **keys = calloc(plan->count, sizeof *keys);
     int result = -1;
