@@ -611,49 +611,119 @@ static void test_newer_schema_refused(void **state)
     assert_refused_untouched(fix, fix->path, expected);
 }
 
-/* A second migration step, as a later version of looplint would add. */
+/* A further migration step, as a later version of looplint would add. */
 static void test_migration_steps(void **state)
 {
     fixture *fix = *state;
+    enum { NOW = LL_SCHEMA_VERSION, NEXT = LL_SCHEMA_VERSION + 1 };
     ll_store *store = open_store(fix->path);
-    ll_run_info info = {"0.1", "/src", "looplint check"};
+    ll_run_info info = {"0.1", "/src", "looplint check", NULL};
     int64_t run_id = 0;
     ll_error error = {{0}};
     assert_int_equal(ll_store_run_begin(store, &info, &run_id, &error), 0);
     ll_store_close(store);
 
+    const char *failing[NEXT];
+    const char *steps[NEXT];
+    for (int i = 0; i < NOW; i++)
+        failing[i] = steps[i] = ll_schema_steps[i];
+    failing[NOW] = "CREATE TABLE extra (x);"
+                   "ALTER TABLE nowhere ADD COLUMN y";
+    steps[NOW] = "ALTER TABLE runs ADD COLUMN host TEXT;"
+                 "CREATE TABLE extra (x);";
+
     /* A failing step leaves the database at the version it had. */
-    const char *const failing[] = {ll_schema_steps[0], "CREATE TABLE extra (x);"
-                                                       "ALTER TABLE nowhere ADD COLUMN y"};
+    char expected[64];
+    snprintf(expected, sizeof expected, "cannot migrate from schema %d to %d", NOW, NEXT);
     sqlite3 *db = raw_open(fix->path);
-    assert_int_equal(ll_schema_upgrade(db, fix->path, failing, 2, &error), -1);
-    assert_non_null(strstr(error.message, "cannot migrate from schema 1 to 2"));
-    assert_int_equal(raw_integer(db, "PRAGMA user_version"), 1);
+    assert_int_equal(ll_schema_upgrade(db, fix->path, failing, NEXT, &error), -1);
+    assert_non_null(strstr(error.message, expected));
+    assert_int_equal(raw_integer(db, "PRAGMA user_version"), NOW);
     assert_int_equal(raw_integer(db, "SELECT count(*) FROM sqlite_master WHERE name = 'extra'"), 0);
 
-    const char *const steps[] = {ll_schema_steps[0], "ALTER TABLE runs ADD COLUMN host TEXT;"
-                                                     "CREATE TABLE extra (x);"};
-    assert_int_equal(ll_schema_upgrade(db, fix->path, steps, 2, &error), 0);
-    assert_int_equal(raw_integer(db, "PRAGMA user_version"), 2);
+    assert_int_equal(ll_schema_upgrade(db, fix->path, steps, NEXT, &error), 0);
+    assert_int_equal(raw_integer(db, "PRAGMA user_version"), NEXT);
     assert_int_equal(raw_integer(db, "SELECT count(*) FROM runs WHERE host IS NULL"), 1);
     assert_int_equal(raw_integer(db, "PRAGMA application_id"), 0x4C4F4F50);
     /* At its version already: nothing to do. */
-    assert_int_equal(ll_schema_upgrade(db, fix->path, steps, 2, &error), 0);
-    /* This build knows version 1 only. */
-    assert_int_equal(ll_schema_upgrade(db, fix->path, steps, 1, &error), -1);
+    assert_int_equal(ll_schema_upgrade(db, fix->path, steps, NEXT, &error), 0);
+    /* This build knows up to NOW only. */
+    assert_int_equal(ll_schema_upgrade(db, fix->path, steps, NOW, &error), -1);
     assert_non_null(strstr(error.message, "newer looplint"));
     raw_exec(db, "PRAGMA journal_mode = DELETE");
     sqlite3_close(db);
-    assert_refused_untouched(fix, fix->path, "written by a newer looplint (schema 2");
+    snprintf(expected, sizeof expected, "written by a newer looplint (schema %d", NEXT);
+    assert_refused_untouched(fix, fix->path, expected);
 
     /* A new database is migrated from version 0 by the same steps. */
     char *fresh = path_in(fix, "fresh.db");
     db = raw_open(fresh);
-    assert_int_equal(ll_schema_upgrade(db, fresh, steps, 2, &error), 0);
-    assert_int_equal(raw_integer(db, "PRAGMA user_version"), 2);
+    assert_int_equal(ll_schema_upgrade(db, fresh, steps, NEXT, &error), 0);
+    assert_int_equal(raw_integer(db, "PRAGMA user_version"), NEXT);
     assert_int_equal(raw_integer(db, "SELECT count(*) FROM sqlite_master WHERE name = 'extra'"), 1);
     sqlite3_close(db);
     free(fresh);
+}
+
+/* A database written by a version-1 looplint (only the first step run)
+ * opens as version 2 and keeps its runs, findings, facts and baselines;
+ * its runs count as runs over the whole program. */
+static void test_version_1_is_migrated(void **state)
+{
+    fixture *fix = *state;
+    ll_error error = {{0}};
+    sqlite3 *db = raw_open(fix->path);
+    assert_int_equal(ll_schema_upgrade(db, fix->path, ll_schema_steps, 1, &error), 0);
+    raw_exec(db, "INSERT INTO runs (id, started, finished, status, pid, version, root, argv, stats)"
+                 " VALUES (7, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'complete', 1,"
+                 " '0.1.0', '/src', 'looplint check', '{}');"
+                 "INSERT INTO findings (run, rule, severity, file, line, col, function, message,"
+                 " text, fingerprint, suppressed, reason) VALUES (7, 'blocking-call', 'error',"
+                 " '/src/a.c', 3, 5, 'task', 'sleep blocks', 'sleep(1)', 'abc', 0, NULL);"
+                 "INSERT INTO notes (finding, seq, file, line, col, message)"
+                 " VALUES (1, 0, '/src/a.c', 1, 1, 'the loop runs task');"
+                 "INSERT INTO tus (id, path, cache_key, analysed_at, facts)"
+                 " VALUES (1, '/src/a.c', 'key-a', '2026-01-01T00:00:00Z', x'00');"
+                 "INSERT INTO tu_files (tu, seq, path, hash, is_system)"
+                 " VALUES (1, 0, '/src/a.c', 42, 0);"
+                 "INSERT INTO baselines (name, fingerprint) VALUES ('main', 'abc');"
+                 "PRAGMA journal_mode = DELETE;");
+    assert_int_equal(raw_integer(db, "PRAGMA user_version"), 1);
+    sqlite3_close(db);
+
+    ll_store *store = open_store(fix->path);
+    assert_int_equal(query_integer(fix->path, "PRAGMA user_version"), 2);
+    ll_findings loaded;
+    ll_findings_init(&loaded);
+    assert_int_equal(ll_store_findings_load(store, 0, &loaded, &error), 0);
+    assert_int_equal(loaded.count, 1);
+    assert_string_equal(loaded.items[0].rule, "blocking-call");
+    assert_string_equal(loaded.items[0].message, "sleep blocks");
+    assert_string_equal(loaded.items[0].fingerprint, "abc");
+    assert_int_equal(loaded.items[0].note_count, 1);
+    assert_string_equal(loaded.items[0].notes[0].message, "the loop runs task");
+    ll_findings_free(&loaded);
+    char *scope = NULL;
+    assert_int_equal(ll_store_run_scope(store, 7, &scope, &error), 0);
+    assert_null(scope);
+    ll_unit *files = NULL;
+    char *key = NULL;
+    assert_int_equal(ll_store_unit_files(store, "/src/a.c", &files, &key, &error), 1);
+    assert_string_equal(key, "key-a");
+    assert_int_equal(files->file_count, 1);
+    assert_true(files->files[0].hash == 42);
+    free(key);
+    ll_unit_free(files);
+    char **fingerprints = NULL;
+    size_t count = 0;
+    assert_int_equal(ll_store_baseline_load(store, "main", &fingerprints, &count, &error), 1);
+    assert_int_equal(count, 1);
+    assert_string_equal(fingerprints[0], "abc");
+    ll_fingerprints_free(fingerprints);
+    /* A migrated run takes a program key like a new one; none matches yet. */
+    int64_t found = 0;
+    assert_int_equal(ll_store_run_find_program(store, "p", &found, &error), 0);
+    ll_store_close(store);
 }
 
 static void test_foreign_database_refused(void **state)
@@ -766,7 +836,7 @@ static void test_damage_found_later_stops_writes(void **state)
     ll_unit *loaded = NULL;
     assert_int_equal(ll_store_unit_load(store, "/src/server.c", "key", &loaded, &error), -1);
     assert_non_null(strstr(error.message, "malformed"));
-    ll_run_info info = {"0.1.0", "/src", "looplint check"};
+    ll_run_info info = {"0.1.0", "/src", "looplint check", NULL};
     int64_t run_id = 0;
     assert_int_equal(ll_store_run_begin(store, &info, &run_id, &error), -1);
     assert_non_null(strstr(error.message, "corrupt; not writing"));
@@ -907,7 +977,7 @@ static void test_facts_round_trip(void **state)
     assert_null(loaded);
 
     ll_unit *files = NULL;
-    assert_int_equal(ll_store_unit_files(store, "/src/server.c", &files, &error), 1);
+    assert_int_equal(ll_store_unit_files(store, "/src/server.c", &files, NULL, &error), 1);
     assert_string_equal(files->path, "/src/server.c");
     assert_int_equal(files->file_count, unit->file_count);
     for (uint32_t i = 0; i < unit->file_count; i++) {
@@ -917,7 +987,7 @@ static void test_facts_round_trip(void **state)
     }
     assert_int_equal(files->function_count, 0);
     ll_unit_free(files);
-    assert_int_equal(ll_store_unit_files(store, "/src/other.c", &files, &error), 0);
+    assert_int_equal(ll_store_unit_files(store, "/src/other.c", &files, NULL, &error), 0);
     assert_null(files);
 
     /* The relational rows, for queries. */
@@ -952,9 +1022,16 @@ static void test_facts_round_trip(void **state)
     /* A unit that read no file at all. */
     ll_unit *bare = ll_unit_new("/src/bare.c", NULL, NULL);
     assert_int_equal(ll_store_unit_save(store, bare, "k", &error), 0);
-    assert_int_equal(ll_store_unit_files(store, "/src/bare.c", &files, &error), 1);
+    char *key = NULL;
+    assert_int_equal(ll_store_unit_files(store, "/src/bare.c", &files, &key, &error), 1);
     assert_int_equal(files->file_count, 0);
+    assert_string_equal(key, "k");
+    free(key);
     ll_unit_free(files);
+    /* NULL for a key: whatever key the facts are stored under. */
+    assert_int_equal(ll_store_unit_load(store, "/src/bare.c", NULL, &loaded, &error), 1);
+    assert_same_unit(bare, loaded);
+    ll_unit_free(loaded);
     assert_int_equal(ll_store_unit_load(store, "/src/bare.c", "k", &loaded, &error), 1);
     assert_same_unit(bare, loaded);
     ll_unit_free(loaded);
@@ -1179,7 +1256,7 @@ static void assert_status(ll_store *store, int64_t run_id, const char *expected)
 
 static int64_t complete_run(ll_store *store, const ll_findings *findings)
 {
-    ll_run_info info = {"0.1.0", "/src", "looplint check -j2"};
+    ll_run_info info = {"0.1.0", "/src", "looplint check -j2", NULL};
     int64_t run_id = 0;
     ll_error error = {{0}};
     assert_int_equal(ll_store_run_begin(store, &info, &run_id, &error), 0);
@@ -1188,6 +1265,69 @@ static int64_t complete_run(ll_store *store, const ll_findings *findings)
         fail_msg("%s", error.message);
     assert_status(store, run_id, "complete");
     return run_id;
+}
+
+/* Runs of `check FILE...` are partial: "the latest run" skips them, a
+ * baseline refuses them, and they take no program key. A program key
+ * finds the latest complete whole-program run recorded under it. */
+static void test_partial_runs_and_program_keys(void **state)
+{
+    fixture *fix = *state;
+    ll_store *store = open_store(fix->path);
+    ll_error error = {{0}};
+    ll_findings full, partial, loaded;
+    sample_findings(&full, "full run");
+    ll_findings_init(&partial);
+    ll_findings_init(&loaded);
+    assert_non_null(ll_findings_add(&partial, "blocking-call", LL_SEVERITY_ERROR, "/src/a.c", 1, 1,
+                                    "f", NULL, "partial run"));
+
+    ll_run_info whole = {"0.1.0", "/src", "looplint check", NULL};
+    int64_t full_id = 0;
+    assert_int_equal(ll_store_run_begin(store, &whole, &full_id, &error), 0);
+    assert_int_equal(ll_store_run_set_program_key(store, full_id, "key-1", &error), 0);
+    int64_t found = 0;
+    /* Not before it is complete. */
+    assert_int_equal(ll_store_run_find_program(store, "key-1", &found, &error), 0);
+    assert_int_equal(ll_store_run_finish(store, full_id, &full, "{}", &error), 0);
+    assert_int_equal(ll_store_run_find_program(store, "key-1", &found, &error), 1);
+    assert_int_equal(found, full_id);
+    assert_int_equal(ll_store_run_find_program(store, "key-2", &found, &error), 0);
+
+    ll_run_info some = {"0.1.0", "/src", "looplint check a.c", "/src/a.c\n"};
+    int64_t partial_id = 0;
+    assert_int_equal(ll_store_run_begin(store, &some, &partial_id, &error), 0);
+    assert_int_equal(ll_store_run_set_program_key(store, partial_id, "key-1", &error), -1);
+    assert_int_equal(ll_store_run_finish(store, partial_id, &partial, "{}", &error), 0);
+    char *scope = NULL;
+    assert_int_equal(ll_store_run_scope(store, partial_id, &scope, &error), 1);
+    assert_string_equal(scope, "/src/a.c\n");
+    free(scope);
+    assert_int_equal(ll_store_run_scope(store, full_id, &scope, &error), 0);
+    assert_null(scope);
+    assert_int_equal(ll_store_run_scope(store, 9999, &scope, &error), -1);
+
+    /* The latest run is the whole-program one; the partial one is there by id. */
+    assert_int_equal(ll_store_findings_load(store, 0, &loaded, &error), 0);
+    assert_same_findings(&full, &loaded);
+    ll_findings_free(&loaded);
+    assert_int_equal(ll_store_findings_load(store, partial_id, &loaded, &error), 0);
+    assert_same_findings(&partial, &loaded);
+    ll_findings_free(&loaded);
+    assert_int_equal(ll_store_run_find_program(store, "key-1", &found, &error), 1);
+    assert_int_equal(found, full_id);
+
+    size_t count = 0;
+    assert_int_equal(ll_store_baseline_save(store, "main", partial_id, &count, &error), -1);
+    assert_non_null(strstr(error.message, "is partial"));
+    char **fingerprints = NULL;
+    assert_int_equal(ll_store_baseline_load(store, "main", &fingerprints, &count, &error), 0);
+    assert_int_equal(ll_store_baseline_save(store, "main", 0, &count, &error), 0);
+    assert_int_equal(count, 1); /* the one unsuppressed finding with a fingerprint */
+
+    ll_findings_free(&full);
+    ll_findings_free(&partial);
+    ll_store_close(store);
 }
 
 static void test_runs_and_findings(void **state)
@@ -1212,7 +1352,7 @@ static void test_runs_and_findings(void **state)
     assert_true(second_id > first_id);
 
     /* Run 0 is the latest complete one; a run still running is not. */
-    ll_run_info info = {"0.1.0", "/src", "looplint check"};
+    ll_run_info info = {"0.1.0", "/src", "looplint check", NULL};
     int64_t running_id = 0;
     assert_int_equal(ll_store_run_begin(store, &info, &running_id, &error), 0);
     assert_int_equal(ll_store_findings_load(store, 0, &loaded, &error), 0);
@@ -1270,7 +1410,7 @@ static void run_and_wait_to_die(const char *path, int report)
     ll_store *store = ll_store_open(path, &error);
     if (!store)
         _exit(10);
-    ll_run_info info = {"0.1.0", "/src", "looplint check"};
+    ll_run_info info = {"0.1.0", "/src", "looplint check", NULL};
     int64_t run_id = 0;
     if (ll_store_run_begin(store, &info, &run_id, &error) < 0)
         _exit(11);
@@ -1347,7 +1487,7 @@ static void test_own_live_run_kept(void **state)
 {
     fixture *fix = *state;
     ll_store *first = open_store(fix->path);
-    ll_run_info info = {"0.1.0", "/src", "looplint check"};
+    ll_run_info info = {"0.1.0", "/src", "looplint check", NULL};
     int64_t run_id = 0;
     ll_error error = {{0}};
     assert_int_equal(ll_store_run_begin(first, &info, &run_id, &error), 0);
@@ -1527,6 +1667,8 @@ int main(void)
         TEST(test_empty_file_and_empty_database_adopted),
         TEST(test_newer_schema_refused),
         TEST(test_migration_steps),
+        TEST(test_version_1_is_migrated),
+        TEST(test_partial_runs_and_program_keys),
         TEST(test_foreign_database_refused),
         TEST(test_text_file_refused),
         TEST(test_corrupt_file_refused),

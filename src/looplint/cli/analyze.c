@@ -6,7 +6,26 @@
  * and the path and content hash of every file the TU read last time (its
  * main file and every header), so an edited header re-analyses exactly
  * the TUs that include it. Packs are not part of the key: facts do not
- * depend on them (the checks, which do, run on every run).
+ * depend on them. Each file is hashed once per run (file_hashes.h), however
+ * many TUs read it.
+ *
+ * Whole-run reuse: a run over the whole program records a program key,
+ * which hashes every TU's cache key with what the checks depend on beyond
+ * the facts (the packs' text, the configuration file, --enable/--disable,
+ * the root). When every TU's key is unchanged, the store is asked for a
+ * complete run of the same program key, and its findings are taken instead
+ * of loading facts, linking and checking. The store holds findings after
+ * suppression; those marks are undone and the suppressions applied again,
+ * as on any run.
+ *
+ * Partial runs (`check FILE...`, options->files): only the TUs whose main
+ * file is one of FILE, or that read one of FILE last time, have their keys
+ * checked; the others' stored facts are taken as they are, without hashing
+ * anything. The whole program is linked and every check_program hook runs
+ * (chains cross files), but check_function runs only on functions that are
+ * defined in FILE or have a call there: the per-function checks report at
+ * calls, so no finding in FILE is missed. The findings are then those in
+ * FILE.
  */
 #define _GNU_SOURCE /* asprintf, vasprintf */
 #include "analyze.h"
@@ -14,17 +33,15 @@
 #include "analysis/summary.h"
 
 #include "explain.h"
+#include "file_hashes.h"
 #include "locate.h"
 #include "report/report.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -155,31 +172,6 @@ int ll_analysis_validate_rules(const char *const *ids, ll_error *error)
 }
 
 /* ---- Cache keys --------------------------------------------------------------- */
-/* Content hash of a file on disk; false when it cannot be read. */
-static bool hash_file(const char *path, uint64_t *hash)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    struct stat status;
-    bool ok = false;
-    if (fstat(fd, &status) == 0 && S_ISREG(status.st_mode)) {
-        if (status.st_size == 0) {
-            *hash = XXH3_64bits("", 0);
-            ok = true;
-        } else {
-            void *data = mmap(NULL, (size_t)status.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (data != MAP_FAILED) {
-                *hash = XXH3_64bits(data, (size_t)status.st_size);
-                munmap(data, (size_t)status.st_size);
-                ok = true;
-            }
-        }
-    }
-    close(fd);
-    return ok;
-}
-
 /* The cache key of a command whose TU read `files` with these hashes. */
 static char *cache_key(const ll_command *command, const ll_file *files, uint32_t count)
 {
@@ -206,27 +198,240 @@ done:
     return key;
 }
 
-/* Reads back the stored facts of a command if none of its files changed:
- * 1 (unit set), 0 (parse it), -1 (store error). */
-static int load_cached(ll_store *store, const ll_command *command, ll_unit **unit, ll_error *error)
+/* Whether `path` is one of a NULL-terminated list. */
+static bool listed_path(const char *const *paths, const char *path)
 {
-    ll_unit *stored = NULL;
-    int found = ll_store_unit_files(store, command->file, &stored, error);
+    for (const char *const *each = paths; each && *each; each++) {
+        if (strcmp(*each, path) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ---- Probing the store ---------------------------------------------------------- */
+enum probe_state {
+    PROBE_PARSE,   /* parse the TU */
+    PROBE_FRESH,   /* its files are unchanged: load its facts under `key` */
+    PROBE_TRUSTED, /* outside a partial run's files: load its facts unchecked */
+};
+
+/* What the store says of one command, before anything is read or parsed. */
+typedef struct probe {
+    enum probe_state state;
+    ll_unit *files; /* the files the TU read last time (path and files only), or NULL */
+    char *key;      /* its cache key now, when its files were hashed */
+} probe;
+
+/* Whether a TU is within a partial run's files: its main file, or a file
+ * it read last time, is one of them. */
+static bool within_scope(const ll_analysis_options *options, const ll_unit *files)
+{
+    if (listed_path(options->files, files->path))
+        return true;
+    for (uint32_t i = 0; i < files->file_count; i++) {
+        if (listed_path(options->files, files->files[i].path))
+            return true;
+    }
+    return false;
+}
+
+/* Decides what to do with one command. 0, or -1 with an error. */
+static int probe_command(const ll_analysis_options *options, ll_file_hashes *hashes,
+                         const ll_command *command, probe *result, ll_error *error)
+{
+    char *stored_key = NULL;
+    int found =
+        ll_store_unit_files(options->store, command->file, &result->files, &stored_key, error);
     if (found <= 0)
         return found;
-    for (uint32_t i = 0; i < stored->file_count; i++) {
-        if (!hash_file(stored->files[i].path, &stored->files[i].hash)) {
-            ll_unit_free(stored);
-            return 0;
+    if (options->files && !within_scope(options, result->files)) {
+        result->state = PROBE_TRUSTED;
+        free(stored_key);
+        return 0;
+    }
+    ll_unit *files = result->files;
+    for (uint32_t i = 0; i < files->file_count; i++) {
+        int hashed = ll_file_hashes_get(hashes, files->files[i].path, &files->files[i].hash);
+        if (hashed <= 0) {
+            free(stored_key);
+            return hashed < 0 ? ll_error_set(error, "out of memory") : 0;
         }
     }
-    char *key = cache_key(command, stored->files, stored->file_count);
-    ll_unit_free(stored);
+    result->key = cache_key(command, files->files, files->file_count);
+    if (result->key && strcmp(result->key, stored_key) == 0)
+        result->state = PROBE_FRESH;
+    free(stored_key);
+    return result->key ? 0 : ll_error_set(error, "out of memory");
+}
+
+static void probes_free(probe *probes, size_t count)
+{
+    for (size_t i = 0; probes && i < count; i++) {
+        ll_unit_free(probes[i].files);
+        free(probes[i].key);
+    }
+    free(probes);
+}
+
+/* One probe per command of the plan, PROBE_PARSE for all when the cache
+ * is off. NULL with an error when the store fails or memory runs out. */
+static probe *probe_commands(const ll_plan *plan, const ll_analysis_options *options,
+                             ll_file_hashes *hashes, ll_error *error)
+{
+    probe *probes = calloc(plan->count ? plan->count : 1, sizeof *probes);
+    if (!probes) {
+        ll_error_set(error, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; options->store && options->use_cache && i < plan->count; i++) {
+        if (probe_command(options, hashes, &plan->commands[i], &probes[i], error) < 0) {
+            probes_free(probes, plan->count);
+            return NULL;
+        }
+    }
+    return probes;
+}
+
+/* ---- Program keys --------------------------------------------------------------- */
+static void hash_text(XXH3_state_t *state, const char *text)
+{
+    text = text ? text : "";
+    XXH3_64bits_update(state, text, strlen(text) + 1);
+}
+
+static void hash_list(XXH3_state_t *state, const char *const *list)
+{
+    for (const char *const *each = list; each && *each; each++)
+        hash_text(state, *each);
+    hash_text(state, "\n"); /* ends the list: ("a", "") and ("a") differ */
+}
+
+/* The key of a whole-program run whose TUs have these cache keys (one per
+ * command of the plan): it also covers all that the checks read beyond
+ * the facts. NULL with an error when out of memory. */
+static char *program_key(const ll_plan *plan, char *const *keys, const ll_analysis_options *options,
+                         ll_file_hashes *hashes, ll_error *error)
+{
+    XXH3_state_t *state = XXH3_createState();
+    char *key = NULL;
+    if (!state)
+        goto done;
+    XXH3_64bits_reset(state);
+    hash_text(state, "program");
+    hash_text(state, LOOPLINT_VERSION);
+    hash_text(state, options->root);
+    uint64_t packs = options->packs ? ll_packs_hash(options->packs) : 0;
+    XXH3_64bits_update(state, &packs, sizeof packs);
+    /* The configuration file holds severities and exclusions as well as
+       checks; its text covers them all. */
+    uint64_t configuration = 0;
+    if (options->config && options->config->path &&
+        ll_file_hashes_get(hashes, options->config->path, &configuration) < 0)
+        goto done;
+    XXH3_64bits_update(state, &configuration, sizeof configuration);
+    hash_list(state, options->enabled);
+    hash_list(state, options->disabled);
+    for (size_t i = 0; i < plan->count; i++) {
+        hash_text(state, plan->commands[i].file);
+        hash_text(state, keys[i]);
+    }
+    if (asprintf(&key, "%016" PRIx64, (uint64_t)XXH3_64bits_digest(state)) < 0)
+        key = NULL;
+done:
+    XXH3_freeState(state);
     if (!key)
-        return ll_error_set(error, "out of memory");
-    int result = ll_store_unit_load(store, command->file, key, unit, error);
-    free(key);
+        ll_error_set(error, "out of memory");
+    return key;
+}
+
+/* Sets analysis->program_key for a finished whole-program run, from its
+ * units' files (each unit's files hold the hashes its facts were made
+ * from). Leaves it NULL when the run is not one to reuse: a TU failed to
+ * parse (its facts are not stored), every TU had errors, or the store is
+ * off. 0, or -1 when out of memory. */
+static int record_program_key(const ll_plan *plan, const ll_analysis_options *options,
+                              ll_file_hashes *hashes, ll_analysis *analysis, ll_error *error)
+{
+    /* A run where no TU parsed cleanly fails as such (check.c); a reused
+       one would not know. */
+    if (!options->store || options->files || !plan->count ||
+        atomic_load(&analysis->statistics.units_failed) == plan->count)
+        return 0;
+    char **keys = calloc(plan->count, sizeof *keys);
+    int result = -1;
+    if (!keys)
+        goto out_of_memory;
+    for (size_t i = 0; i < plan->count; i++) {
+        const ll_unit *unit = analysis->units[i];
+        if (unit->parse_failed) {
+            result = 0;
+            goto done;
+        }
+        if (!(keys[i] = cache_key(&plan->commands[i], unit->files, unit->file_count)))
+            goto out_of_memory;
+    }
+    analysis->program_key = program_key(plan, keys, options, hashes, error);
+    result = analysis->program_key ? 0 : -1;
+    goto done;
+out_of_memory:
+    ll_error_set(error, "out of memory");
+done:
+    for (size_t i = 0; keys && i < plan->count; i++)
+        free(keys[i]);
+    free(keys);
     return result;
+}
+
+/* ---- Reusing a run -------------------------------------------------------------- */
+static bool not_unused_suppression(const ll_finding *finding, void *context)
+{
+    (void)context;
+    return strcmp(finding->rule, LL_UNUSED_SUPPRESSION) != 0;
+}
+
+/* When every TU is unchanged and a complete run of the same program key
+ * exists, takes its findings as they were before suppression, and the
+ * probes' file lists as the units (for suppressions): 1. 0 when there is
+ * nothing to reuse, -1 on error. */
+static int reuse_run(const ll_plan *plan, const ll_analysis_options *options,
+                     ll_file_hashes *hashes, probe *probes, ll_analysis *analysis, ll_error *error)
+{
+    if (!options->store || !options->use_cache || options->files || !plan->count)
+        return 0;
+    char **keys = calloc(plan->count, sizeof *keys);
+    if (!keys)
+        return ll_error_set(error, "out of memory");
+    for (size_t i = 0; i < plan->count; i++) {
+        if (probes[i].state != PROBE_FRESH) {
+            free(keys);
+            return 0;
+        }
+        keys[i] = probes[i].key;
+    }
+    char *key = program_key(plan, keys, options, hashes, error);
+    free(keys);
+    int64_t run_id = 0;
+    int found = key ? ll_store_run_find_program(options->store, key, &run_id, error) : -1;
+    if (found <= 0 ||
+        ll_store_findings_load(options->store, run_id, &analysis->findings, error) < 0) {
+        free(key);
+        return found <= 0 ? found : -1;
+    }
+    ll_findings_filter(&analysis->findings, not_unused_suppression, NULL);
+    for (size_t i = 0; i < analysis->findings.count; i++) {
+        ll_finding *finding = &analysis->findings.items[i];
+        finding->suppressed = false;
+        free(finding->reason);
+        finding->reason = NULL;
+    }
+    for (size_t i = 0; i < plan->count; i++) {
+        analysis->units[i] = probes[i].files;
+        probes[i].files = NULL;
+    }
+    atomic_store(&analysis->statistics.units_cached, plan->count);
+    analysis->program_key = key;
+    analysis->reused_run = run_id;
+    return 1;
 }
 
 /* ---- Extraction ----------------------------------------------------------------- */
@@ -281,8 +486,18 @@ static int unit_done(void *context, size_t index, ll_unit *unit)
     return result < 0 ? -1 : stop_if_interrupted(collect);
 }
 
-static int extract(const ll_plan *plan, const ll_analysis_options *options, ll_analysis *analysis,
-                   ll_error *error)
+/* Loads a probed TU's stored facts: 1 (unit set), 0 (parse it), -1. */
+static int load_stored(const ll_analysis_options *options, const ll_command *command,
+                       const probe *probed, ll_unit **unit, ll_error *error)
+{
+    if (probed->state == PROBE_PARSE)
+        return 0;
+    const char *key = probed->state == PROBE_FRESH ? probed->key : NULL;
+    return ll_store_unit_load(options->store, command->file, key, unit, error);
+}
+
+static int extract(const ll_plan *plan, const ll_analysis_options *options, const probe *probes,
+                   ll_analysis *analysis, ll_error *error)
 {
     ll_plan pending = {0};
     size_t *slots = calloc(plan->count ? plan->count : 1, sizeof *slots);
@@ -293,14 +508,12 @@ static int extract(const ll_plan *plan, const ll_analysis_options *options, ll_a
     }
     for (size_t i = 0; i < plan->count; i++) {
         const ll_command *command = &plan->commands[i];
-        if (options->store && options->use_cache) {
-            int cached = load_cached(options->store, command, &analysis->units[i], error);
-            if (cached < 0)
-                goto done;
-            if (cached) {
-                atomic_fetch_add(&analysis->statistics.units_cached, 1);
-                continue;
-            }
+        int loaded = load_stored(options, command, &probes[i], &analysis->units[i], error);
+        if (loaded < 0)
+            goto done;
+        if (loaded) {
+            atomic_fetch_add(&analysis->statistics.units_cached, 1);
+            continue;
         }
         if (ll_plan_add(&pending, command->file, command->directory,
                         (const char *const *)command->arguments, command->argument_count,
@@ -377,6 +590,55 @@ static const char **enabled_options(const ll_analysis_options *options)
     return on;
 }
 
+/* Which of a unit's files are among a partial run's files: a malloc'd
+ * array of unit->file_count flags (NULL when out of memory). */
+static bool *files_in_scope(const ll_unit *unit, const ll_analysis_options *options)
+{
+    bool *in_scope = calloc(unit->file_count ? unit->file_count : 1, sizeof *in_scope);
+    for (uint32_t i = 0; in_scope && i < unit->file_count; i++)
+        in_scope[i] = listed_path(options->files, unit->files[i].path);
+    return in_scope;
+}
+
+/* Whether a partial run checks a function: defined in one of its files, or
+ * with a call there (a macro from a header expands to calls in the file). */
+static bool function_in_scope(const ll_function *function, const bool *in_scope,
+                              uint32_t file_count)
+{
+    if (function->location.file < file_count && in_scope[function->location.file])
+        return true;
+    for (uint32_t c = 0; c < function->call_count; c++) {
+        ll_index file = function->calls[c].location.file;
+        if (file < file_count && in_scope[file])
+            return true;
+    }
+    return false;
+}
+
+/* Runs a check_function hook over the definitions of every unit, or of the
+ * functions in scope in a partial run. */
+static int check_functions(const ll_check *check, ll_check_context *context, ll_analysis *analysis,
+                           const ll_analysis_options *options)
+{
+    for (size_t u = 0; u < analysis->unit_count; u++) {
+        const ll_unit *unit = analysis->units[u];
+        bool *in_scope = NULL;
+        if (options->files && !(in_scope = files_in_scope(unit, options)))
+            return -1;
+        int result = 0;
+        for (uint32_t f = 0; result == 0 && f < unit->function_count; f++) {
+            const ll_function *function = &unit->functions[f];
+            if (function->is_definition &&
+                (!in_scope || function_in_scope(function, in_scope, unit->file_count)))
+                result = check->check_function(context, unit, function, &analysis->findings);
+        }
+        free(in_scope);
+        if (result < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int run_checks(ll_analysis *analysis, const ll_analysis_options *options)
 {
     const char **switches = enabled_options(options);
@@ -401,15 +663,8 @@ static int run_checks(ll_analysis *analysis, const ll_analysis_options *options)
         const ll_check *check = checks[c];
         if (!ll_analysis_rule_enabled(options, check->id))
             continue;
-        for (size_t u = 0; check->check_function && u < analysis->unit_count; u++) {
-            const ll_unit *unit = analysis->units[u];
-            for (uint32_t f = 0; f < unit->function_count; f++) {
-                const ll_function *function = &unit->functions[f];
-                if (function->is_definition &&
-                    check->check_function(&context, unit, function, &analysis->findings) < 0)
-                    goto done;
-            }
-        }
+        if (check->check_function && check_functions(check, &context, analysis, options) < 0)
+            goto done;
         if (check->check_program && check->check_program(&context, &analysis->findings) < 0)
             goto done;
     }
@@ -437,6 +692,13 @@ static bool excluded(const ll_analysis_options *options, const char *path)
 static bool not_excluded(const ll_finding *finding, void *context)
 {
     return !excluded(context, finding->place.file);
+}
+
+/* Whether a finding belongs to the run: any, or one in a partial run's files. */
+static bool in_run_scope(const ll_finding *finding, void *context)
+{
+    const ll_analysis_options *options = context;
+    return !options->files || listed_path(options->files, finding->place.file);
 }
 
 /* The plan without the commands of excluded files. */
@@ -496,6 +758,7 @@ static int suppress(ll_analysis *analysis, const ll_analysis_options *options, l
         for (uint32_t f = 0; f < unit->file_count; f++) {
             const char *path = unit->files[f].path;
             if (ll_path_is_under(path, options->root) && !excluded(options, path) &&
+                (!options->files || listed_path(options->files, path)) &&
                 borrowed_add(&files, path) < 0)
                 goto out_of_memory;
         }
@@ -526,12 +789,39 @@ static void apply_severities(ll_findings *findings, const ll_analysis_options *o
     }
 }
 
+/* Extracts (or loads) every unit, links and checks: the whole analysis,
+ * when no earlier run could be reused. */
+static int analyse(const ll_plan *plan, const ll_analysis_options *options, const probe *probes,
+                   ll_analysis *analysis, ll_error *error)
+{
+    double started = ll_seconds();
+    if (extract(plan, options, probes, analysis, error) < 0)
+        return -1;
+    analysis->statistics.seconds_extract += ll_seconds() - started;
+
+    started = ll_seconds();
+    analysis->program = ll_program_link(analysis->units, analysis->unit_count, options->packs,
+                                        &analysis->statistics, error);
+    if (!analysis->program)
+        return -1;
+    analysis->statistics.seconds_link = ll_seconds() - started;
+
+    started = ll_seconds();
+    if (run_checks(analysis, options) < 0)
+        return ll_error_set(error, "out of memory while checking");
+    analysis->statistics.seconds_check = ll_seconds() - started;
+    return 0;
+}
+
 int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options, ll_analysis *analysis,
                     ll_error *error)
 {
     memset(analysis, 0, sizeof *analysis);
     ll_findings_init(&analysis->findings);
     ll_plan selected = {0};
+    ll_file_hashes hashes;
+    ll_file_hashes_init(&hashes);
+    probe *probes = NULL;
     int result = -1;
     if (options->config && options->config->exclude_count) {
         if (select_commands(plan, options, &selected, error) < 0)
@@ -549,30 +839,28 @@ int ll_analysis_run(const ll_plan *plan, const ll_analysis_options *options, ll_
     atomic_store(&analysis->statistics.commands_other_config, plan->other_configs_skipped);
 
     double started = ll_seconds();
-    if (extract(plan, options, analysis, error) < 0)
+    if (!(probes = probe_commands(plan, options, &hashes, error)))
+        goto done;
+    int reused = reuse_run(plan, options, &hashes, probes, analysis, error);
+    if (reused < 0)
         goto done;
     analysis->statistics.seconds_extract = ll_seconds() - started;
+    if (!reused && (analyse(plan, options, probes, analysis, error) < 0 ||
+                    record_program_key(plan, options, &hashes, analysis, error) < 0))
+        goto done;
 
     started = ll_seconds();
-    analysis->program = ll_program_link(analysis->units, analysis->unit_count, options->packs,
-                                        &analysis->statistics, error);
-    if (!analysis->program)
-        goto done;
-    analysis->statistics.seconds_link = ll_seconds() - started;
-
-    started = ll_seconds();
-    if (run_checks(analysis, options) < 0) {
-        ll_error_set(error, "out of memory while checking");
-        goto done;
-    }
     ll_findings_filter(&analysis->findings, not_excluded, (void *)options);
+    ll_findings_filter(&analysis->findings, in_run_scope, (void *)options);
     if (suppress(analysis, options, error) < 0)
         goto done;
     apply_severities(&analysis->findings, options);
     ll_findings_sort(&analysis->findings);
-    analysis->statistics.seconds_check = ll_seconds() - started;
+    analysis->statistics.seconds_check += ll_seconds() - started;
     result = 0;
 done:
+    probes_free(probes, plan->count);
+    ll_file_hashes_free(&hashes);
     ll_plan_free(&selected);
     return result;
 }
@@ -583,6 +871,7 @@ void ll_analysis_free(ll_analysis *analysis)
     for (size_t i = 0; i < analysis->unit_count; i++)
         ll_unit_free(analysis->units[i]);
     free(analysis->units);
+    free(analysis->program_key);
     ll_findings_free(&analysis->findings);
     memset(analysis, 0, sizeof *analysis);
 }

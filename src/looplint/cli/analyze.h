@@ -4,6 +4,8 @@
  *
  * Units are kept in plan order whatever order the worker threads finish
  * in, and findings are sorted, so the result is the same for any -j.
+ * When no TU changed since a run over the same program (same packs,
+ * configuration and rules), that run's findings are reused instead.
  * After the checks, findings in excluded files are dropped, severities
  * come from the configuration, and suppression comments are applied
  * (report.h) before the findings are sorted.
@@ -36,8 +38,15 @@ typedef struct ll_analysis_options {
        nothing. NULL: no exclusions, only files with findings are read. */
     const char *root;
     ll_store *store; /* NULL: nothing stored, nothing reused */
-    bool use_cache;  /* reuse stored facts of unchanged TUs */
-    bool quiet;      /* no progress line */
+    bool use_cache;  /* reuse stored facts of unchanged TUs, and the findings
+                        of a run over the same program (analyze.c) */
+    /* A partial run (`check FILE...`): absolute paths, NULL-terminated.
+       Only the TUs of these files (or that include them) are checked for
+       changes, the others' stored facts are trusted; the whole program is
+       linked, and the findings are those in these files. NULL: the whole
+       program. */
+    const char *const *files;
+    bool quiet; /* no progress line */
     /* Set asynchronously (a signal handler) to stop: no TU is handed out
        after it is seen, and ll_analysis_run fails with "interrupted".
        NULL: never. */
@@ -45,11 +54,18 @@ typedef struct ll_analysis_options {
 } ll_analysis_options;
 
 typedef struct ll_analysis {
-    ll_unit **units; /* plan order */
+    /* Plan order. When a run was reused, only each unit's path and files
+       are filled (as the store knows them), and there is no program. */
+    ll_unit **units;
     size_t unit_count;
     ll_program *program;
     ll_findings findings; /* sorted */
     ll_statistics statistics;
+    /* A run over the whole program with a store: its program key, to record
+       with ll_store_run_set_program_key so a later run can reuse it (NULL
+       when it should not be reused: a TU failed to parse). */
+    char *program_key;
+    int64_t reused_run; /* the run whose findings were reused, or 0 */
 } ll_analysis;
 
 /* Runs the pipeline. Returns 0, or -1 with an error (out of memory, the

@@ -2,10 +2,12 @@
  * check.c - `looplint check`: analyse the program of a compile database,
  * store the run, print the findings, gate on --fail-on.
  *
- * With FILE operands only the findings located in those files are
- * reported and gated on; the analysis itself still covers the whole
- * program (unchanged TUs come from the store), so chains through other
- * files still show.
+ * With FILE operands the run is partial (analyze.h): only the TUs of those
+ * files are checked for changes and parsed again, the others' facts come
+ * from the store as they are, and the whole program is linked, so chains
+ * through other files still show; only the findings located in FILE are
+ * reported, gated on and stored. The store marks the run partial, so that
+ * `report` and `baseline` keep to the latest run over the whole program.
  *
  * The project root (locate.h) is found before anything is loaded: its
  * .looplint file chooses checks, severities, extra packs and exclusions,
@@ -46,8 +48,8 @@ static const char usage[] =
     "\n"
     "  -p, --build-dir DIR   where compile_commands.json is (default: the nearest\n"
     "                        one upward from here, or in build/, as clangd looks)\n"
-    "  FILE...               report only findings in these files (the whole\n"
-    "                        program is still analysed)\n"
+    "  FILE...               report only findings in these files, analysing only\n"
+    "                        their TUs again (the rest comes from the store)\n"
     "  -j, --jobs N          parse on N threads (default: one per core)\n"
     "  --db PATH             the store (default: BUILD_DIR/.looplint/looplint.db)\n"
     "  --rules PACK          load another rule pack (repeatable)\n"
@@ -59,7 +61,8 @@ static const char usage[] =
     "  --baseline NAME|FILE  report and gate on findings not in this baseline\n"
     "                        (looplint baseline; FILE.json: an export)\n"
     "  --all-configs         analyse a file once per distinct set of flags\n"
-    "  --no-cache            parse every TU, even unchanged ones\n"
+    "  --no-cache            parse every TU, even unchanged ones, and do not\n"
+    "                        reuse the findings of an identical earlier run\n"
     "  --no-color            no colour even on a terminal\n"
     "  -q, --quiet           no progress line\n"
     "  --stats               print statistics on stderr\n"
@@ -221,16 +224,6 @@ static int parse_settings(int argc, char **argv, check_settings *settings)
     return 0;
 }
 
-/* Whether a finding lies in one of the given files (absolute paths). */
-static bool in_files(const ll_finding *finding, void *context)
-{
-    const ll_string_list *files = context;
-    for (size_t f = 0; f < files->count; f++)
-        if (strcmp(finding->place.file, files->items[f]) == 0)
-            return true;
-    return false;
-}
-
 typedef struct baseline_set {
     char **fingerprints; /* sorted */
     size_t count;
@@ -279,8 +272,9 @@ static void restore_stop_signals(saved_handlers *saved)
     saved->installed = false;
 }
 
-static char *statistics_json(const ll_statistics *statistics)
+static char *statistics_json(const ll_analysis *analysis)
 {
+    const ll_statistics *statistics = &analysis->statistics;
     json_t *object = json_pack(
         "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
         " s:f, s:f, s:f, s:f, s:f}",
@@ -297,6 +291,11 @@ static char *statistics_json(const ll_statistics *statistics)
         (json_int_t)statistics->ownership_gave_up, "seconds_plan", statistics->seconds_plan,
         "seconds_extract", statistics->seconds_extract, "seconds_link", statistics->seconds_link,
         "seconds_check", statistics->seconds_check, "seconds_store", statistics->seconds_store);
+    if (object && analysis->reused_run &&
+        json_object_set_new(object, "reused_run", json_integer(analysis->reused_run)) < 0) {
+        json_decref(object);
+        return NULL;
+    }
     char *text = object ? json_dumps(object, JSON_COMPACT) : NULL;
     json_decref(object);
     return text;
@@ -304,8 +303,14 @@ static char *statistics_json(const ll_statistics *statistics)
 
 /* `report_seconds`: writing the report, which the stored statistics
  * cannot include. */
-static void print_statistics(const ll_statistics *statistics, double report_seconds)
+static void print_statistics(const ll_analysis *analysis, double report_seconds)
 {
+    const ll_statistics *statistics = &analysis->statistics;
+    if (analysis->reused_run)
+        fprintf(stderr,
+                "looplint: no TU changed since run %lld: its findings reused "
+                "(no facts loaded, no link, no checks)\n",
+                (long long)analysis->reused_run);
     fprintf(stderr,
             "looplint: %zu TUs: %zu parsed, %zu cached, %zu with errors; "
             "%zu duplicate and %zu other-config commands skipped\n"
@@ -341,6 +346,22 @@ static char *joined_argv(int argc, char **argv)
         memcpy(end, argv[i], size);
         end += size;
     }
+    *end = '\0';
+    return text;
+}
+
+/* The FILE operands one per line, as the store keeps a partial run's scope. */
+static char *joined_lines(const ll_string_list *files)
+{
+    size_t length = 1;
+    for (size_t i = 0; i < files->count; i++)
+        length += strlen(files->items[i]) + 1;
+    char *text = malloc(length);
+    if (!text)
+        return NULL;
+    char *end = text;
+    for (size_t i = 0; i < files->count; i++)
+        end = stpcpy(stpcpy(end, files->items[i]), "\n");
     *end = '\0';
     return text;
 }
@@ -429,9 +450,12 @@ static int run(check_settings *settings, int argc, char **argv)
                              &error) < 0)
         goto fail;
     char *command_line = joined_argv(argc, argv);
-    ll_run_info info = {LOOPLINT_VERSION, root, command_line ? command_line : ""};
-    int begun = ll_store_run_begin(store, &info, &run_id, &error);
+    char *scope = settings->files.count ? joined_lines(&settings->files) : NULL;
+    ll_run_info info = {LOOPLINT_VERSION, root, command_line ? command_line : "", scope};
+    int begun = settings->files.count && !scope ? ll_error_set(&error, "out of memory")
+                                                : ll_store_run_begin(store, &info, &run_id, &error);
     free(command_line);
+    free(scope);
     status = LL_EXIT_ANALYSIS;
     if (begun < 0)
         goto fail;
@@ -446,6 +470,7 @@ static int run(check_settings *settings, int argc, char **argv)
         .root = root,
         .store = store,
         .use_cache = !settings->no_cache,
+        .files = settings->files.count ? (const char *const *)settings->files.items : NULL,
         .quiet = settings->quiet,
         .interrupted = &interrupted,
     };
@@ -457,7 +482,10 @@ static int run(check_settings *settings, int argc, char **argv)
     bool nothing_parsed =
         analysis.unit_count && analysis.statistics.units_failed == analysis.unit_count;
     ll_fingerprints_compute(&analysis.findings, root);
-    char *statistics = statistics_json(&analysis.statistics);
+    if (analysis.program_key &&
+        ll_store_run_set_program_key(store, run_id, analysis.program_key, &error) < 0)
+        goto fail;
+    char *statistics = statistics_json(&analysis);
     int finished = ll_store_run_finish(store, run_id, &analysis.findings,
                                        statistics ? statistics : "{}", &error);
     free(statistics);
@@ -467,8 +495,6 @@ static int run(check_settings *settings, int argc, char **argv)
     restore_stop_signals(&handlers);
     if (finished < 0 || interrupted)
         goto fail;
-    if (settings->files.count)
-        ll_findings_filter(&analysis.findings, in_files, &settings->files);
     if (settings->baseline)
         ll_findings_filter(&analysis.findings, not_in_baseline, &baseline);
     if (!(rules = ll_analysis_report_rules(&options, &rule_count))) {
@@ -489,7 +515,7 @@ static int run(check_settings *settings, int argc, char **argv)
     if (ll_report_write(stdout, &analysis.findings, &report, &error) < 0)
         goto fail;
     if (settings->stats)
-        print_statistics(&analysis.statistics, ll_seconds() - reporting);
+        print_statistics(&analysis, ll_seconds() - reporting);
     if (nothing_parsed) {
         ll_cli_error("no translation unit could be parsed");
         status = LL_EXIT_ANALYSIS;

@@ -2,8 +2,9 @@
  * report.c - `looplint report`: print a stored run's findings again,
  * filtered, in any format, without analysing anything.
  *
- * The run is read from the store `check` wrote (the latest complete one
- * unless --run names another); paths are printed relative to the project
+ * The run is read from the store `check` wrote (the latest complete run
+ * over the whole program unless --run names another: a partial run of
+ * `check FILE...` holds only the findings in its files); paths are printed relative to the project
  * root found from the compilation database's directory, as `check` does,
  * so the text of a report equals what `check` printed for that run.
  */
@@ -27,13 +28,14 @@
 static const char usage[] =
     "usage: looplint report [--db PATH | -p BUILD_DIR] [--run ID|latest] [options]\n"
     "\n"
-    "Prints the findings of a stored run (default: the latest complete one)\n"
+    "Prints the findings of a stored run (default: the latest complete run over\n"
+    "the whole program, not a partial `check FILE...` run)\n"
     "without analysing anything.\n"
     "\n"
     "  -p, --build-dir DIR   where compile_commands.json is (default: the nearest\n"
     "                        one upward from here, or in build/, as clangd looks)\n"
     "  --db PATH             the store (default: BUILD_DIR/.looplint/looplint.db)\n"
-    "  --run ID|latest       the run to print (default: latest complete)\n"
+    "  --run ID|latest       the run to print (default: latest complete full run)\n"
     "  --format FORMAT       text (default), gcc, json, sarif, html or codeclimate\n"
     "  -o, --output FILE     write the report to FILE instead of stdout\n"
     "  --suppressed          print the findings that comments suppress, too\n"
@@ -207,6 +209,42 @@ static bool is_unknown_run(const ll_error *error)
     return strstr(error->message, ": no such run") != NULL;
 }
 
+/* Says on stderr when a run is partial: its findings are those of its files. */
+static int note_partial(ll_store *store, int64_t run_id, ll_error *error)
+{
+    char *scope = NULL;
+    int partial = ll_store_run_scope(store, run_id, &scope, error);
+    if (partial > 0) {
+        size_t length = strlen(scope);
+        if (length && scope[length - 1] == '\n')
+            scope[length - 1] = '\0';
+        for (char *at = scope; (at = strchr(at, '\n')); at++)
+            *at = ' ';
+        fprintf(stderr, "looplint: run %lld is partial: it holds only the findings in %s\n",
+                (long long)run_id, scope);
+    }
+    free(scope);
+    return partial < 0 ? -1 : 0;
+}
+
+/* A run named by --run must exist and be complete (an unknown one is a
+ * usage error: *status). Says when it is partial. */
+static int check_run(ll_store *store, int64_t run_id, const char *store_path, int *status,
+                     ll_error *error)
+{
+    char run_status[32] = "";
+    if (ll_store_run_status(store, run_id, run_status, sizeof run_status, error) < 0) {
+        if (is_unknown_run(error)) {
+            ll_error_set(error, "no run %lld in %s", (long long)run_id, store_path);
+            *status = LL_EXIT_USAGE;
+        }
+        return -1;
+    }
+    if (strcmp(run_status, "complete") != 0)
+        return ll_error_set(error, "run %lld is %s, not complete", (long long)run_id, run_status);
+    return note_partial(store, run_id, error);
+}
+
 static int run(report_settings *settings)
 {
     ll_error error = {{0}};
@@ -250,22 +288,8 @@ static int run(report_settings *settings)
     }
     if (!(store = ll_store_open(store_path, &error)))
         goto fail;
-    if (settings->run_id) {
-        char run_status[32] = "";
-        if (ll_store_run_status(store, settings->run_id, run_status, sizeof run_status, &error) <
-            0) {
-            if (is_unknown_run(&error)) {
-                ll_error_set(&error, "no run %lld in %s", (long long)settings->run_id, store_path);
-                status = LL_EXIT_USAGE;
-            }
-            goto fail;
-        }
-        if (strcmp(run_status, "complete") != 0) {
-            ll_error_set(&error, "run %lld is %s, not complete", (long long)settings->run_id,
-                         run_status);
-            goto fail;
-        }
-    }
+    if (settings->run_id && check_run(store, settings->run_id, store_path, &status, &error) < 0)
+        goto fail;
     if (ll_store_findings_load(store, settings->run_id, &findings, &error) < 0)
         goto fail;
     ll_findings_sort(&findings);

@@ -116,6 +116,16 @@ const char *const ll_schema_steps[LL_SCHEMA_VERSION] = {
     "  fingerprint TEXT NOT NULL,"
     "  PRIMARY KEY (name, fingerprint)"
     ") WITHOUT ROWID;",
+
+    /* Version 2: incremental runs. A run of `check FILE...` analysed only
+       some TUs again and checked only some functions: its scope is the
+       FILE operands, one per line (NULL: the whole program), and the
+       reports and baselines that take "the latest run" skip it. A whole
+       run records the key of everything its findings depend on, so that a
+       run with the same key can reuse them. */
+    "ALTER TABLE runs ADD COLUMN scope TEXT;"
+    "ALTER TABLE runs ADD COLUMN program_key TEXT;"
+    "CREATE INDEX runs_program_key ON runs (program_key, status);",
 };
 
 /* PRAGMA quick_check reads the whole file, about 2.5 ms per MiB here:

@@ -17,7 +17,7 @@
 #define LL_STORE_APPLICATION_ID 0x4C4F4F50 /* "LOOP" */
 
 /* The version this build writes: the number of migration steps. */
-#define LL_SCHEMA_VERSION 1
+#define LL_SCHEMA_VERSION 2
 
 /* ll_schema_steps[k - 1] takes version k-1 to k. */
 extern const char *const ll_schema_steps[LL_SCHEMA_VERSION];

@@ -54,6 +54,9 @@ enum statement_id {
     STATEMENT_RUN_LATEST,
     STATEMENT_RUNS_RUNNING,
     STATEMENT_RUN_ABANDON,
+    STATEMENT_RUN_SET_KEY,
+    STATEMENT_RUN_FIND_KEY,
+    STATEMENT_RUN_SCOPE,
     STATEMENT_TU_DELETE,
     STATEMENT_TU_INSERT,
     STATEMENT_TU_FILE_INSERT,
@@ -77,18 +80,24 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
     [STATEMENT_BEGIN_WRITE] = "BEGIN IMMEDIATE",
     [STATEMENT_BEGIN_READ] = "BEGIN",
     [STATEMENT_COMMIT] = "COMMIT",
-    [STATEMENT_RUN_INSERT] = "INSERT INTO runs (started, status, pid, version, root, argv)"
-                             " VALUES (" NOW ", 'running', ?1, ?2, ?3, ?4)",
+    [STATEMENT_RUN_INSERT] = "INSERT INTO runs (started, status, pid, version, root, argv, scope)"
+                             " VALUES (" NOW ", 'running', ?1, ?2, ?3, ?4, ?5)",
     /* A run another process took for dead (it could not see our pid, from
        another pid namespace) is still ours to finish. */
     [STATEMENT_RUN_FINISH] = "UPDATE runs SET finished = " NOW ", status = 'complete', stats = ?2"
                              " WHERE id = ?1 AND status <> 'complete'",
     [STATEMENT_RUN_STATUS] = "SELECT status FROM runs WHERE id = ?1",
-    [STATEMENT_RUN_LATEST] = "SELECT id FROM runs WHERE status = 'complete'"
+    [STATEMENT_RUN_LATEST] = "SELECT id FROM runs WHERE status = 'complete' AND scope IS NULL"
                              " ORDER BY id DESC LIMIT 1",
     [STATEMENT_RUNS_RUNNING] = "SELECT id, pid FROM runs WHERE status = 'running'",
     [STATEMENT_RUN_ABANDON] = "UPDATE runs SET status = 'incomplete'"
                               " WHERE id = ?1 AND status = 'running'",
+    [STATEMENT_RUN_SET_KEY] = "UPDATE runs SET program_key = ?2"
+                              " WHERE id = ?1 AND scope IS NULL AND status = 'running'",
+    [STATEMENT_RUN_FIND_KEY] = "SELECT id FROM runs WHERE program_key = ?1"
+                               " AND status = 'complete' AND scope IS NULL"
+                               " ORDER BY id DESC LIMIT 1",
+    [STATEMENT_RUN_SCOPE] = "SELECT scope FROM runs WHERE id = ?1",
     [STATEMENT_TU_DELETE] = "DELETE FROM tus WHERE path = ?1",
     [STATEMENT_TU_INSERT] = "INSERT INTO tus (path, cache_key, analysed_at, facts)"
                             " VALUES (?1, ?2, " NOW ", ?3)",
@@ -103,7 +112,7 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
     [STATEMENT_TU_FACTS] = "SELECT cache_key, facts FROM tus WHERE path = ?1",
     /* One statement, so the files are those of one snapshot; a TU that
        read no file still gives a row, of NULLs. */
-    [STATEMENT_TU_FILES] = "SELECT f.path, f.hash, f.is_system FROM tus AS t"
+    [STATEMENT_TU_FILES] = "SELECT f.path, f.hash, f.is_system, t.cache_key FROM tus AS t"
                            " LEFT JOIN tu_files AS f ON f.tu = t.id"
                            " WHERE t.path = ?1 ORDER BY f.seq",
     [STATEMENT_FINDING_INSERT] =
@@ -641,7 +650,8 @@ int ll_store_run_begin(ll_store *store, const ll_run_info *info, int64_t *run_id
     if (writable(store, error) < 0 || !(insert = prepare(store, STATEMENT_RUN_INSERT, error)))
         return -1;
     int bound = sqlite3_bind_int64(insert, 1, getpid()) | bind_text(insert, 2, info->version) |
-                bind_text(insert, 3, info->root) | bind_text(insert, 4, info->argv);
+                bind_text(insert, 3, info->root) | bind_text(insert, 4, info->argv) |
+                bind_text(insert, 5, info->scope);
     if (bound != SQLITE_OK)
         return bind_failure(store, insert, error);
     if (execute(store, insert, error) < 0)
@@ -682,6 +692,75 @@ int ll_store_run_status(ll_store *store, int64_t run_id, char *status, size_t si
     }
     sqlite3_reset(select);
     return result;
+}
+
+int ll_store_run_set_program_key(ll_store *store, int64_t run_id, const char *program_key,
+                                 ll_error *error)
+{
+    set_task(store, "cannot record the program key of run %lld", (long long)run_id);
+    sqlite3_stmt *update = NULL;
+    if (writable(store, error) < 0 || !(update = prepare(store, STATEMENT_RUN_SET_KEY, error)))
+        return -1;
+    if ((sqlite3_bind_int64(update, 1, run_id) | bind_text(update, 2, program_key)) != SQLITE_OK)
+        return bind_failure(store, update, error);
+    if (execute(store, update, error) < 0)
+        return -1;
+    if (sqlite3_changes(store->db) != 1)
+        return failure(store, error, "no such running run over the whole program");
+    return 0;
+}
+
+int ll_store_run_find_program(ll_store *store, const char *program_key, int64_t *run_id,
+                              ll_error *error)
+{
+    set_task(store, "cannot look for a run to reuse");
+    sqlite3_stmt *select = prepare(store, STATEMENT_RUN_FIND_KEY, error);
+    if (!select)
+        return -1;
+    if (bind_text(select, 1, program_key) != SQLITE_OK)
+        return bind_failure(store, select, error);
+    int code = sqlite3_step(select);
+    int result = 0;
+    if (code == SQLITE_ROW) {
+        *run_id = sqlite3_column_int64(select, 0);
+        result = 1;
+    } else if (code != SQLITE_DONE) {
+        result = sql_failure(store, error);
+    }
+    sqlite3_reset(select);
+    return result;
+}
+
+/* The scope of a run, inside or outside a transaction (see store.h). */
+static int select_scope(ll_store *store, int64_t run_id, char **scope, ll_error *error)
+{
+    sqlite3_stmt *select = prepare(store, STATEMENT_RUN_SCOPE, error);
+    if (!select)
+        return -1;
+    if (sqlite3_bind_int64(select, 1, run_id) != SQLITE_OK)
+        return bind_failure(store, select, error);
+    int code = sqlite3_step(select);
+    int result = 0;
+    if (code == SQLITE_ROW) {
+        if (sqlite3_column_type(select, 0) != SQLITE_NULL) {
+            result = 1;
+            if (scope && !(*scope = strdup(column_text(select, 0))))
+                result = failure(store, error, "out of memory");
+        }
+    } else if (code == SQLITE_DONE) {
+        result = failure(store, error, "no such run");
+    } else {
+        result = sql_failure(store, error);
+    }
+    sqlite3_reset(select);
+    return result;
+}
+
+int ll_store_run_scope(ll_store *store, int64_t run_id, char **scope, ll_error *error)
+{
+    set_task(store, "cannot read the scope of run %lld", (long long)run_id);
+    *scope = NULL;
+    return select_scope(store, run_id, scope, error);
 }
 
 /* ---- Facts --------------------------------------------------------------------------------- */
@@ -824,7 +903,7 @@ int ll_store_unit_load(ll_store *store, const char *path, const char *cache_key,
     int result = 0;
     if (code == SQLITE_ROW) {
         const char *stored_key = column_text(select, 0);
-        if (stored_key && cache_key && strcmp(stored_key, cache_key) == 0) {
+        if (stored_key && (!cache_key || strcmp(stored_key, cache_key) == 0)) {
             const unsigned char *facts = sqlite3_column_blob(select, 1);
             size_t size = (size_t)sqlite3_column_bytes(select, 1);
             ll_error problem;
@@ -844,9 +923,13 @@ int ll_store_unit_load(ll_store *store, const char *path, const char *cache_key,
     return result;
 }
 
-int ll_store_unit_files(ll_store *store, const char *path, ll_unit **files, ll_error *error)
+int ll_store_unit_files(ll_store *store, const char *path, ll_unit **files, char **cache_key,
+                        ll_error *error)
 {
     *files = NULL;
+    if (cache_key)
+        *cache_key = NULL;
+    char *key = NULL;
     set_task(store, "cannot read the files of %s", path);
     sqlite3_stmt *select = prepare(store, STATEMENT_TU_FILES, error);
     if (!select)
@@ -857,6 +940,8 @@ int ll_store_unit_files(ll_store *store, const char *path, ll_unit **files, ll_e
     int code;
     while ((code = sqlite3_step(select)) == SQLITE_ROW) {
         if (!unit && !(unit = ll_unit_new(path, NULL, NULL)))
+            goto out_of_memory;
+        if (cache_key && !key && !(key = ll_strdup(column_text(select, 3))))
             goto out_of_memory;
         if (sqlite3_column_type(select, 0) == SQLITE_NULL)
             continue;
@@ -871,12 +956,15 @@ int ll_store_unit_files(ll_store *store, const char *path, ll_unit **files, ll_e
     }
     sqlite3_reset(select);
     *files = unit;
+    if (cache_key)
+        *cache_key = key;
     return unit ? 1 : 0;
 out_of_memory:
     failure(store, error, "out of memory");
 fail:
     sqlite3_reset(select);
     ll_unit_free(unit);
+    free(key);
     return -1;
 }
 
@@ -1124,7 +1212,15 @@ int ll_store_baseline_save(ll_store *store, const char *name, int64_t run_id, si
     set_task(store, "cannot save the baseline '%s'", name);
     sqlite3_stmt *copy = prepare(store, STATEMENT_BASELINE_COPY, error);
     if (!copy || begin(store, STATEMENT_BEGIN_WRITE, error) < 0 ||
-        resolve_run(store, &run_id, error) < 0 || delete_baseline(store, name, error) < 0)
+        resolve_run(store, &run_id, error) < 0)
+        goto fail;
+    int partial = select_scope(store, run_id, NULL, error);
+    if (partial > 0)
+        ll_error_set(error,
+                     "run %lld is partial (`check FILE...` checked only some files); "
+                     "save a baseline from a run over the whole program",
+                     (long long)run_id);
+    if (partial != 0 || delete_baseline(store, name, error) < 0)
         goto fail;
     if ((bind_text(copy, 1, name) | sqlite3_bind_int64(copy, 2, run_id)) != SQLITE_OK) {
         bind_failure(store, copy, error);

@@ -43,10 +43,30 @@ typedef struct ll_run_info {
     const char *version; /* looplint's */
     const char *root;    /* the project root */
     const char *argv;    /* the command line, joined */
+    /* NULL for a run over the whole program; for a partial run (`check
+       FILE...`, whose findings outside FILE are not all computed), the
+       files it covered, one per line. */
+    const char *scope;
 } ll_run_info;
 
 /* Starts a run (status 'running', committed at once) and returns its id. */
 int ll_store_run_begin(ll_store *store, const ll_run_info *info, int64_t *run_id, ll_error *error);
+
+/* Records the program key of a run over the whole program: a hash of
+ * everything its findings depend on (analyze.c). Call before
+ * ll_store_run_finish; a run that does not finish is never matched. */
+int ll_store_run_set_program_key(ll_store *store, int64_t run_id, const char *program_key,
+                                 ll_error *error);
+
+/* The latest complete whole-program run recorded under `program_key`: 1
+ * and *run_id set, 0 when there is none, -1 on error. */
+int ll_store_run_find_program(ll_store *store, const char *program_key, int64_t *run_id,
+                              ll_error *error);
+
+/* Whether a run is partial: 1 and *scope (caller frees; the files, one per
+ * line) when it is, 0 when it covered the whole program, -1 on error ("no
+ * such run" included). */
+int ll_store_run_scope(ll_store *store, int64_t run_id, char **scope, ll_error *error);
 
 /* Saves a TU's facts under its cache key, replacing what was stored for
  * that path, in one transaction: tus, tu_files, functions, calls, and the
@@ -54,15 +74,19 @@ int ll_store_run_begin(ll_store *store, const ll_run_info *info, int64_t *run_id
 int ll_store_unit_save(ll_store *store, const ll_unit *unit, const char *cache_key,
                        ll_error *error);
 
-/* Reads back the facts of `path` if they were stored under `cache_key`:
+/* Reads back the facts of `path` if they were stored under `cache_key`
+ * (NULL: under any key, for TUs a partial run trusts without checking):
  * 1 and *unit set (caller frees), 0 when absent or stale, -1 on error. */
 int ll_store_unit_load(ll_store *store, const char *path, const char *cache_key, ll_unit **unit,
                        ll_error *error);
 
 /* The files `path` included when it was last analysed, with their hashes
- * (to recompute its cache key). 1 found, 0 not stored, -1 error; caller
- * frees with ll_unit_free (only path and files are filled). */
-int ll_store_unit_files(ll_store *store, const char *path, ll_unit **files, ll_error *error);
+ * (to recompute its cache key), and the key its facts are stored under
+ * (*cache_key, caller frees; may be NULL not to ask). 1 found, 0 not
+ * stored, -1 error; caller frees *files with ll_unit_free (only path and
+ * files are filled). */
+int ll_store_unit_files(ll_store *store, const char *path, ll_unit **files, char **cache_key,
+                        ll_error *error);
 
 /* Writes a run's findings and notes, its statistics (JSON text) and
  * status 'complete' in one transaction. */
@@ -74,8 +98,9 @@ int ll_store_run_finish(ll_store *store, int64_t run_id, const ll_findings *find
  * findings, and the TUs it stored stay for the next run to reuse. */
 int ll_store_run_abandon(ll_store *store, int64_t run_id, ll_error *error);
 
-/* Reads the findings of a run (0 for the latest complete one) into
- * `findings` (initialised by the caller). */
+/* Reads the findings of a run (0 for the latest complete whole-program
+ * one: partial runs are skipped) into `findings` (initialised by the
+ * caller). */
 int ll_store_findings_load(ll_store *store, int64_t run_id, ll_findings *findings, ll_error *error);
 
 /* Run status, for reports and tests: "running", "complete", "incomplete". */
@@ -89,8 +114,9 @@ int ll_store_run_status(ll_store *store, int64_t run_id, char *status, size_t si
  * ones. A name with no fingerprint does not exist. */
 
 /* Makes `name` the fingerprints of the unsuppressed findings of a run (0
- * for the latest complete one), replacing a baseline of that name, in one
- * transaction; *count (may be NULL) gets how many. */
+ * for the latest complete whole-program one), replacing a baseline of that
+ * name, in one transaction; *count (may be NULL) gets how many. A partial
+ * run is refused: its findings outside its files are not all there. */
 int ll_store_baseline_save(ll_store *store, const char *name, int64_t run_id, size_t *count,
                            ll_error *error);
 
