@@ -261,7 +261,7 @@ static void scenario_run(scenario *s, const ll_check *check, const char *const *
 {
     ll_findings_free(&s->findings);
     ll_findings_init(&s->findings);
-    ll_check_context context = {s->program, s->packs, options, &s->statistics, NULL};
+    ll_check_context context = {.program = s->program, .packs = s->packs, .options = options, .statistics = &s->statistics};
     for (size_t u = 0; u < s->unit_count; u++)
         for (uint32_t f = 0; f < s->units[u]->function_count; f++)
             if (s->units[u]->functions[f].is_definition)

@@ -627,7 +627,7 @@ static void test_check_reports_in_loop_context(void **state)
     run_root(s.unit, "task", 30);
     scenario_link(&s);
 
-    ll_check_context context = {s.program, s.packs, NULL, NULL, NULL};
+    ll_check_context context = {.program = s.program, .packs = s.packs};
     assert_int_equal(ll_check_lock_across_suspend.check_program(&context, &s.findings), 0);
     assert_int_equal(s.findings.count, 1);
     const ll_finding *finding = &s.findings.items[0];

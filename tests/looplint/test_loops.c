@@ -201,7 +201,7 @@ static void run_check(fixture *f, const ll_check *check)
 {
     ll_findings_free(&f->findings);
     ll_findings_init(&f->findings);
-    ll_check_context context = {f->program, f->packs, NULL, &f->statistics, NULL};
+    ll_check_context context = {.program = f->program, .packs = f->packs, .statistics = &f->statistics};
     assert_int_equal(check->check_program(&context, &f->findings), 0);
     ll_findings_sort(&f->findings);
 }

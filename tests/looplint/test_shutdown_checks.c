@@ -590,7 +590,7 @@ static void program_check(program *p, const char *id)
     assert_non_null(check->check_program);
     ll_findings_free(&p->findings);
     ll_findings_init(&p->findings);
-    ll_check_context context = {p->linked, p->packs, NULL, &p->statistics, NULL};
+    ll_check_context context = {.program = p->linked, .packs = p->packs, .statistics = &p->statistics};
     assert_int_equal(check->check_program(&context, &p->findings), 0);
     ll_findings_sort(&p->findings);
 }

@@ -523,6 +523,35 @@ static void test_each_function_analysed_once(void **state)
     unbuild(b);
 }
 
+/* A partial run summarises what its functions reach, and no more: `top`
+ * in scope reaches `middle` and `bottom`; `side` and `lonely` are never
+ * analysed and answer "unknown", so nothing is concluded from them. */
+static void test_summaries_within_a_scope(void **state)
+{
+    builder *b = build("/src/a.c");
+    one_call(b, "top", "middle");
+    one_call(b, "middle", "bottom");
+    one_call(b, "bottom", "fclose");
+    one_call(b, "side", "bottom");
+    one_call(b, "lonely", "fclose");
+    linked result = link_units(*state, &b->unit, 1);
+    ll_summaries_free(result.summaries);
+    bool scope[5] = {false};
+    assert_int_equal(ll_program_function_count(result.program), 5);
+    scope[id_of(&result, "top")] = true;
+    result.summaries = ll_summaries_new_within(result.program, *state, scope);
+    assert_non_null(result.summaries);
+    assert_int_equal(ll_summaries_analyses(result.summaries), 3);
+    assert_int_equal(effect(&result, "top", 1), LL_PARAMETER_RELEASES);
+    assert_int_equal(effect(&result, "bottom", 1), LL_PARAMETER_RELEASES);
+    assert_int_equal(effect(&result, "side", 1), LL_PARAMETER_UNKNOWN);
+    assert_int_equal(effect(&result, "lonely", 1), LL_PARAMETER_UNKNOWN);
+    assert_int_equal(ll_summary_item_done(result.summaries, id_of(&result, "lonely"), 1),
+                     LL_DONE_SOMETIMES);
+    unlink_units(&result);
+    unbuild(b);
+}
+
 /* A call of a function that never returns ends the path:
  * FILE *f = fopen(); if (!f) return; if (c) { fatal(); return; } fclose(f); */
 static void test_never_returning_callee_ends_the_path(void **state)
@@ -916,6 +945,7 @@ int main(void)
         cmocka_unit_test(test_wrapper_acquires_at_its_call),
         cmocka_unit_test(test_recursion_reaches_a_fixpoint),
         cmocka_unit_test(test_each_function_analysed_once),
+        cmocka_unit_test(test_summaries_within_a_scope),
         cmocka_unit_test(test_never_returning_callee_ends_the_path),
         cmocka_unit_test(test_takes_on_a_declaration),
         cmocka_unit_test(test_item_done_summaries),

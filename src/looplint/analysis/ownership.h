@@ -180,14 +180,15 @@ void ll_ownership_result_free(ll_ownership_result *result);
  * is neither the handle nor the deadline; 0 when there is none. */
 uint32_t ll_ownership_queue_argument(const ll_function_rule *rule, uint32_t argument_count);
 
-/* Runs the analysis over every definition of the program, in function
- * order, with the summaries, calling `visit` with each result (which it
- * must not keep); each result is added to the counters (statistics may
- * be NULL). 0, or -1 when out of memory or when `visit` fails. */
+/* Runs the analysis over every definition of the program (or those that
+ * `scope`, indexed by function id, flags; NULL: all), in function order,
+ * with the summaries, calling `visit` with each result (which it must not
+ * keep); each result is added to the counters (statistics may be NULL).
+ * 0, or -1 when out of memory or when `visit` fails. */
 typedef int (*ll_ownership_visit)(void *context, uint32_t id, const ll_unit *unit,
                                   const ll_function *function, const ll_ownership_result *result);
 int ll_ownership_each(const ll_program *program, ll_packs *packs,
-                      const struct ll_summaries *summaries, uint32_t kinds,
+                      const struct ll_summaries *summaries, const bool *scope, uint32_t kinds,
                       ll_statistics *statistics, ll_ownership_visit visit, void *context);
 
 /* Adds a result to the run's counters (statistics may be NULL): the

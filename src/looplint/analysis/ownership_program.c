@@ -7,12 +7,14 @@
 #include "ownership.h"
 
 int ll_ownership_each(const ll_program *program, ll_packs *packs,
-                      const struct ll_summaries *summaries, uint32_t kinds,
+                      const struct ll_summaries *summaries, const bool *scope, uint32_t kinds,
                       ll_statistics *statistics, ll_ownership_visit visit, void *context)
 {
     ll_ownership_options options = {.kinds = kinds, .program = program, .summaries = summaries};
     uint32_t count = ll_program_function_count(program);
     for (uint32_t id = 0; id < count; id++) {
+        if (scope && !scope[id])
+            continue;
         const ll_unit *unit;
         const ll_function *function = ll_program_function(program, id, &unit);
         ll_ownership_result result;

@@ -489,15 +489,23 @@ static int summarise_from(ll_summaries *summaries, tarjan *walk, uint32_t root, 
     return 0;
 }
 
-static int summarise(ll_summaries *summaries, const graph *calls)
+static int summarise(ll_summaries *summaries, const graph *calls, const bool *roots)
 {
     tarjan walk;
     int status = -1;
     if (tarjan_init(&walk, summaries->count) < 0)
         goto done;
     for (uint32_t id = 0; id < summaries->count; id++)
-        if (walk.order[id] == 0 && summarise_from(summaries, &walk, id, calls) < 0)
+        if ((!roots || roots[id]) && walk.order[id] == 0 &&
+            summarise_from(summaries, &walk, id, calls) < 0)
             goto done;
+    /* Out of reach of the roots: never analysed, so claim nothing. */
+    for (uint32_t id = 0; id < summaries->count; id++) {
+        if (walk.order[id] == 0) {
+            summaries->functions[id].may_item_done = true;
+            mark_unknown(summaries, &summaries->functions[id]);
+        }
+    }
     status = 0;
 done:
     tarjan_free(&walk);
@@ -527,6 +535,11 @@ static int lay_out(ll_summaries *summaries)
 
 ll_summaries *ll_summaries_new(const ll_program *program, ll_packs *packs)
 {
+    return ll_summaries_new_within(program, packs, NULL);
+}
+
+ll_summaries *ll_summaries_new_within(const ll_program *program, ll_packs *packs, const bool *roots)
+{
     graph calls = {NULL, NULL};
     ll_summaries *summaries = calloc(1, sizeof *summaries);
     if (!summaries)
@@ -536,7 +549,8 @@ ll_summaries *ll_summaries_new(const ll_program *program, ll_packs *packs)
     summaries->count = ll_program_function_count(program);
     summaries->functions = calloc((size_t)summaries->count + 1, sizeof *summaries->functions);
     if (!summaries->functions || gather_takings(summaries) < 0 || lay_out(summaries) < 0 ||
-        graph_build(program, summaries->count, &calls) < 0 || summarise(summaries, &calls) < 0)
+        graph_build(program, summaries->count, &calls) < 0 ||
+        summarise(summaries, &calls, roots) < 0)
         goto fail;
     graph_free(&calls);
     return summaries;

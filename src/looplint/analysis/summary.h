@@ -64,6 +64,14 @@ enum ll_done_effect {
 /* Summarises every function of the program. NULL when out of memory.
  * The program and packs must outlive the summaries. */
 ll_summaries *ll_summaries_new(const ll_program *program, ll_packs *packs);
+/* Summarises only what the functions flagged in `roots` (indexed by
+ * function id) can consult: their own summaries and those of every
+ * function they reach through calls. A partial run checks only some
+ * functions, and summarising the whole program was most of its time. The
+ * other functions answer every question as "unknown", so that nothing is
+ * concluded from them. roots NULL: every function. */
+ll_summaries *ll_summaries_new_within(const ll_program *program, ll_packs *packs,
+                                      const bool *roots);
 void ll_summaries_free(ll_summaries *summaries);
 /* The summaries to use: `shared` when there are some, else new ones put
  * in *own (free them with ll_summaries_free); NULL when out of memory. */

@@ -34,12 +34,17 @@ typedef struct ll_check_context {
        run for every check that needs them; NULL: such a check builds its own
        (unit tests construct contexts by hand). */
     const struct ll_summaries *summaries;
+    /* A partial run (`check FILE...`) keeps only the findings in its files:
+       the functions that can have one there (defined there, or with a call
+       there) are flagged, indexed by function id, and a check may skip the
+       others. NULL: every function. */
+    const bool *scope;
 } ll_check_context;
 
 typedef struct ll_check {
-    const char *id; /* "blocking-call" */
+    const char *id;            /* "blocking-call" */
     enum ll_severity severity; /* default severity */
-    const char *summary; /* one line, for `looplint rules` */
+    const char *summary;       /* one line, for `looplint rules` */
     int (*check_function)(const ll_check_context *context, const ll_unit *unit,
                           const ll_function *function, ll_findings *out);
     int (*check_program)(const ll_check_context *context, ll_findings *out);
@@ -55,9 +60,8 @@ bool ll_check_option(const ll_check_context *context, const char *option);
 /* Adds a finding of `check` at a location in `unit`, in `function`; the
  * message is printf-style. Returns the finding (to add notes) or NULL. */
 ll_finding *ll_check_report(const ll_check *check, ll_findings *out, const ll_unit *unit,
-                            const ll_function *function, ll_location location,
-                            const char *text, const char *format, ...)
-    __attribute__((format(printf, 7, 8)));
+                            const ll_function *function, ll_location location, const char *text,
+                            const char *format, ...) __attribute__((format(printf, 7, 8)));
 /* Adds a note at a location in `unit`; 0 or -1. */
 int ll_check_note(ll_finding *finding, const ll_unit *unit, ll_location location,
                   const char *format, ...) __attribute__((format(printf, 4, 5)));

@@ -124,7 +124,7 @@ static int check_program(const ll_check_context *context, ll_findings *out)
     if (!summaries)
         return -1;
     run checking = {context, out};
-    int status = ll_ownership_each(context->program, context->packs, summaries,
+    int status = ll_ownership_each(context->program, context->packs, summaries, context->scope,
                                    LL_OWNERSHIP_KIND(LL_RESOURCE_QUEUE_ITEM), context->statistics,
                                    visit, &checking);
     ll_summaries_free(own);

@@ -44,8 +44,8 @@ int ll_check_ownership_defects(const ll_check_context *context, ll_findings *out
     if (!summaries)
         return -1;
     run checking = {context, summaries, out, finding};
-    int status = ll_ownership_each(context->program, context->packs, summaries, kinds,
-                                   context->statistics, visit, &checking);
+    int status = ll_ownership_each(context->program, context->packs, summaries, context->scope,
+                                   kinds, context->statistics, visit, &checking);
     ll_summaries_free(own);
     return status;
 }

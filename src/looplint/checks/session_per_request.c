@@ -233,7 +233,7 @@ static int check_program(const ll_check_context *context, ll_findings *out)
     /* No counters: unclosed-resource follows the same sessions and counts
        what they lose to unknown callees. */
     if (summaries && find_per_item(&checking) == 0)
-        status = ll_ownership_each(context->program, context->packs, summaries,
+        status = ll_ownership_each(context->program, context->packs, summaries, context->scope,
                                    LL_OWNERSHIP_KIND(LL_RESOURCE_SESSION), NULL, visit, &checking);
     free(checking.items);
     ll_summaries_free(own);

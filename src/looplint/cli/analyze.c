@@ -615,25 +615,48 @@ static bool function_in_scope(const ll_function *function, const bool *in_scope,
     return false;
 }
 
-/* Runs a check_function hook over the definitions of every unit, or of the
- * functions in scope in a partial run. */
-static int check_functions(const ll_check *check, ll_check_context *context, ll_analysis *analysis,
-                           const ll_analysis_options *options)
+/* The functions a partial run checks (function_in_scope), indexed by
+ * function id: 0 and *scope set, or NULL for a whole-program run; -1 when
+ * out of memory. */
+static int program_scope(const ll_analysis *analysis, const ll_analysis_options *options,
+                         bool **scope)
 {
+    *scope = NULL;
+    if (!options->files)
+        return 0;
+    uint32_t count = ll_program_function_count(analysis->program);
+    bool *flags = calloc(count ? count : 1, sizeof *flags);
+    if (!flags)
+        return -1;
     for (size_t u = 0; u < analysis->unit_count; u++) {
         const ll_unit *unit = analysis->units[u];
-        bool *in_scope = NULL;
-        if (options->files && !(in_scope = files_in_scope(unit, options)))
+        bool *in_scope = files_in_scope(unit, options);
+        if (!in_scope) {
+            free(flags);
             return -1;
-        int result = 0;
-        for (uint32_t f = 0; result == 0 && f < unit->function_count; f++) {
+        }
+        for (uint32_t f = 0; f < unit->function_count; f++) {
             const ll_function *function = &unit->functions[f];
-            if (function->is_definition &&
-                (!in_scope || function_in_scope(function, in_scope, unit->file_count)))
-                result = check->check_function(context, unit, function, &analysis->findings);
+            uint32_t id = ll_program_function_id(analysis->program, function);
+            if (id < count && function_in_scope(function, in_scope, unit->file_count))
+                flags[id] = true;
         }
         free(in_scope);
-        if (result < 0)
+    }
+    *scope = flags;
+    return 0;
+}
+
+/* Runs a check_function hook over every definition of the program, or
+ * over those in the scope of a partial run. */
+static int check_functions(const ll_check *check, const ll_check_context *context, ll_findings *out)
+{
+    uint32_t count = ll_program_function_count(context->program);
+    for (uint32_t id = 0; id < count; id++) {
+        const ll_unit *unit;
+        const ll_function *function = ll_program_function(context->program, id, &unit);
+        if ((!context->scope || context->scope[id]) &&
+            check->check_function(context, unit, function, out) < 0)
             return -1;
     }
     return 0;
@@ -642,28 +665,32 @@ static int check_functions(const ll_check *check, ll_check_context *context, ll_
 static int run_checks(ll_analysis *analysis, const ll_analysis_options *options)
 {
     const char **switches = enabled_options(options);
-    if (!switches)
-        return -1;
+    bool *scope = NULL;
+    ll_summaries *summaries = NULL;
+    int result = -1;
+    if (!switches || program_scope(analysis, options, &scope) < 0)
+        goto done;
     /* Function summaries are shared by every check that follows handles
-       through calls: computed once here, not once per check. */
-    ll_summaries *summaries = ll_summaries_new(analysis->program, options->packs);
+       through calls: computed once here, not once per check, and in a
+       partial run only for what the functions in scope can reach. */
+    summaries = ll_summaries_new_within(analysis->program, options->packs, scope);
+    if (!summaries)
+        goto done;
     ll_check_context context = {
         .program = analysis->program,
         .packs = options->packs,
         .options = switches,
         .statistics = &analysis->statistics,
         .summaries = summaries,
+        .scope = scope,
     };
-    int result = -1;
-    if (!summaries)
-        goto done;
     size_t count;
     const ll_check *const *checks = ll_checks(&count);
     for (size_t c = 0; c < count; c++) {
         const ll_check *check = checks[c];
         if (!ll_analysis_rule_enabled(options, check->id))
             continue;
-        if (check->check_function && check_functions(check, &context, analysis, options) < 0)
+        if (check->check_function && check_functions(check, &context, &analysis->findings) < 0)
             goto done;
         if (check->check_program && check->check_program(&context, &analysis->findings) < 0)
             goto done;
@@ -673,6 +700,7 @@ static int run_checks(ll_analysis *analysis, const ll_analysis_options *options)
     result = 0;
 done:
     ll_summaries_free(summaries);
+    free(scope);
     free(switches);
     return result;
 }
