@@ -27,20 +27,23 @@ extern const ll_check ll_check_missing_task_done;
 extern const ll_check ll_check_session_per_request;
 
 static const ll_check *const registry[] = {
-    &ll_check_blocking_call,     &ll_check_untracked_task,     &ll_check_unobserved_failure,
-    &ll_check_missing_timeout,   &ll_check_unclosed_resource,  &ll_check_lock_across_suspend,
-    &ll_check_queue_not_drained, &ll_check_unhandled_shutdown, &ll_check_busy_loop,
-    &ll_check_unbounded_spawn,   &ll_check_missing_task_done,  &ll_check_session_per_request,
+    &ll_check_blocking_call,  &ll_check_untracked_task,    &ll_check_unobserved_failure,
+    &ll_check_missing_timeout, &ll_check_unclosed_resource,
+    &ll_check_lock_across_suspend,
+    &ll_check_queue_not_drained,
+    &ll_check_unhandled_shutdown,
+    &ll_check_busy_loop,
+    &ll_check_unbounded_spawn,
+    &ll_check_missing_task_done,
+    &ll_check_session_per_request,
 };
 
-const ll_check *const *ll_checks(size_t *count)
-{
+const ll_check *const *ll_checks(size_t *count) {
     *count = sizeof registry / sizeof registry[0];
     return registry;
 }
 
-const ll_check *ll_check_find(const char *id)
-{
+const ll_check *ll_check_find(const char *id) {
     size_t count;
     const ll_check *const *checks = ll_checks(&count);
     for (size_t i = 0; i < count; i++)
@@ -49,8 +52,7 @@ const ll_check *ll_check_find(const char *id)
     return NULL;
 }
 
-bool ll_check_option(const ll_check_context *context, const char *option)
-{
+bool ll_check_option(const ll_check_context *context, const char *option) {
     if (!context->options)
         return false;
     for (const char *const *each = context->options; *each; each++)
@@ -60,9 +62,8 @@ bool ll_check_option(const ll_check_context *context, const char *option)
 }
 
 ll_finding *ll_check_report(const ll_check *check, ll_findings *out, const ll_unit *unit,
-                            const ll_function *function, ll_location location, const char *text,
-                            const char *format, ...)
-{
+                            const ll_function *function, ll_location location,
+                            const char *text, const char *format, ...) {
     char *message = NULL;
     va_list arguments;
     va_start(arguments, format);
@@ -70,16 +71,16 @@ ll_finding *ll_check_report(const ll_check *check, ll_findings *out, const ll_un
     va_end(arguments);
     if (length < 0)
         return NULL;
-    ll_finding *finding = ll_findings_add(
-        out, check->id, check->severity, ll_unit_file_path(unit, location), location.line,
-        location.column, function ? function->name : "", text, message);
+    ll_finding *finding =
+        ll_findings_add(out, check->id, check->severity, ll_unit_file_path(unit, location),
+                        location.line, location.column, function ? function->name : "", text,
+                        message);
     free(message);
     return finding;
 }
 
 int ll_check_note(ll_finding *finding, const ll_unit *unit, ll_location location,
-                  const char *format, ...)
-{
+                  const char *format, ...) {
     char *message = NULL;
     va_list arguments;
     va_start(arguments, format);
