@@ -1249,8 +1249,8 @@ static void assert_status(ll_store *store, int64_t run_id, const char *expected)
 {
     char status[16];
     ll_error error = {{0}};
-    if (ll_store_run_status(store, run_id, status, sizeof status, &error) < 0)
-        fail_msg("%s", error.message);
+    if (ll_store_run_status(store, run_id, status, sizeof status, &error) != 1)
+        fail_msg("run %lld: %s", (long long)run_id, error.message);
     assert_string_equal(status, expected);
 }
 
@@ -1371,7 +1371,16 @@ static void test_runs_and_findings(void **state)
     assert_int_equal(ll_store_findings_load(store, 9999, &loaded, &error), -1);
     assert_non_null(strstr(error.message, "no such run"));
     char status[16];
-    assert_int_equal(ll_store_run_status(store, 9999, status, sizeof status, &error), -1);
+    assert_int_equal(ll_store_run_status(store, 9999, status, sizeof status, &error), 0);
+    assert_string_equal(status, "");
+    int64_t complete[4];
+    size_t complete_count = 0;
+    assert_int_equal(ll_store_runs_complete(store, complete, 4, &complete_count, &error), 0);
+    assert_int_equal(complete_count, 2); /* newest first; the running one is not */
+    assert_int_equal(complete[0], second_id);
+    assert_int_equal(complete[1], first_id);
+    assert_int_equal(ll_store_runs_complete(store, complete, 1, &complete_count, &error), 0);
+    assert_int_equal(complete_count, 1);
     assert_int_equal(ll_store_findings_load(store, first_id, &loaded, &error), 0);
     assert_same_findings(&first, &loaded);
     ll_findings_free(&loaded);

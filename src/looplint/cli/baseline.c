@@ -35,8 +35,8 @@
 
 #define BASELINE_SCHEMA 1
 
-/* How many of the latest runs an export searches for the findings that
- * describe a baseline's fingerprints. */
+/* How many of the latest complete runs an export searches for the
+ * findings that describe a baseline's fingerprints. */
 #define HISTORY_RUNS 100
 
 static const char usage[] =
@@ -266,41 +266,6 @@ static int add_bare(ll_findings *into, const char *fingerprint)
     return 0;
 }
 
-/* 1 when run `run_id` exists (*complete says whether it is), 0 when it
- * does not, -1 on error. */
-static int run_exists(ll_store *store, int64_t run_id, bool *complete, ll_error *error)
-{
-    char status[32] = "";
-    if (ll_store_run_status(store, run_id, status, sizeof status, error) < 0)
-        return strstr(error->message, ": no such run") ? 0 : -1;
-    *complete = strcmp(status, "complete") == 0;
-    return 1;
-}
-
-/* The id of the newest run, 0 when there is none. store.h has no query for
- * it; runs are never deleted, so their ids are 1..N without a gap and a
- * binary search on whether a run exists finds N in a few lookups. */
-static int newest_run(ll_store *store, int64_t *newest, ll_error *error)
-{
-    bool complete;
-    int64_t low = 0; /* exists, or is 0 */
-    int64_t high = 1;
-    int exists;
-    while ((exists = run_exists(store, high, &complete, error)) == 1) {
-        low = high;
-        high *= 2;
-    }
-    while (exists == 0 && high - low > 1) {
-        int64_t middle = low + (high - low) / 2;
-        if ((exists = run_exists(store, middle, &complete, error)) == 1)
-            low = middle, exists = 0;
-        else if (exists == 0)
-            high = middle;
-    }
-    *newest = low;
-    return exists < 0 ? -1 : 0;
-}
-
 /* Copies into `described` the unsuppressed findings of run `run_id` whose
  * fingerprint is among `fingerprints` and not yet marked in `done`. */
 static int describe_from_run(ll_store *store, int64_t run_id, char *const *fingerprints,
@@ -339,20 +304,17 @@ fail:
 static int describe(ll_store *store, char *const *fingerprints, size_t count,
                     ll_findings *described, ll_error *error)
 {
-    int64_t newest = 0;
+    int64_t runs[HISTORY_RUNS];
+    size_t run_count = 0;
     size_t left = count;
     bool *done = calloc(count ? count : 1, sizeof *done);
     if (!done)
         return ll_error_set(error, "out of memory");
-    if (newest_run(store, &newest, error) < 0)
+    if (ll_store_runs_complete(store, runs, HISTORY_RUNS, &run_count, error) < 0)
         goto fail;
-    for (int64_t run_id = newest; run_id > 0 && run_id > newest - HISTORY_RUNS && left; run_id--) {
-        bool complete = false;
-        int exists = run_exists(store, run_id, &complete, error);
-        if (exists < 0)
-            goto fail;
-        if (complete && describe_from_run(store, run_id, fingerprints, count, done, &left,
-                                          described, error) < 0)
+    for (size_t r = 0; r < run_count && left; r++) {
+        if (describe_from_run(store, runs[r], fingerprints, count, done, &left, described, error) <
+            0)
             goto fail;
     }
     for (size_t i = 0; i < count; i++) {

@@ -161,9 +161,10 @@ static int load_run(ll_store *store, int64_t run_id, ll_findings *findings, ll_e
 {
     if (run_id) {
         char status[32] = "";
-        if (ll_store_run_status(store, run_id, status, sizeof status, error) < 0) {
-            if (!strstr(error->message, ": no such run"))
-                return LL_EXIT_ANALYSIS;
+        int found = ll_store_run_status(store, run_id, status, sizeof status, error);
+        if (found < 0)
+            return LL_EXIT_ANALYSIS;
+        if (found == 0) {
             ll_error_set(error, "no run %lld in the store", (long long)run_id);
             return LL_EXIT_USAGE;
         }

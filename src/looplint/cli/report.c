@@ -203,12 +203,6 @@ static pcre2_code *compile_path_pattern(const char *pattern, ll_error *error)
     return regex;
 }
 
-/* The store's report of an id it does not hold ("... : no such run"). */
-static bool is_unknown_run(const ll_error *error)
-{
-    return strstr(error->message, ": no such run") != NULL;
-}
-
 /* Says on stderr when a run is partial: its findings are those of its files. */
 static int note_partial(ll_store *store, int64_t run_id, ll_error *error)
 {
@@ -233,12 +227,12 @@ static int check_run(ll_store *store, int64_t run_id, const char *store_path, in
                      ll_error *error)
 {
     char run_status[32] = "";
-    if (ll_store_run_status(store, run_id, run_status, sizeof run_status, error) < 0) {
-        if (is_unknown_run(error)) {
-            ll_error_set(error, "no run %lld in %s", (long long)run_id, store_path);
-            *status = LL_EXIT_USAGE;
-        }
+    int found = ll_store_run_status(store, run_id, run_status, sizeof run_status, error);
+    if (found < 0)
         return -1;
+    if (found == 0) {
+        *status = LL_EXIT_USAGE;
+        return ll_error_set(error, "no run %lld in %s", (long long)run_id, store_path);
     }
     if (strcmp(run_status, "complete") != 0)
         return ll_error_set(error, "run %lld is %s, not complete", (long long)run_id, run_status);

@@ -52,6 +52,7 @@ enum statement_id {
     STATEMENT_RUN_FINISH,
     STATEMENT_RUN_STATUS,
     STATEMENT_RUN_LATEST,
+    STATEMENT_RUNS_COMPLETE,
     STATEMENT_RUNS_RUNNING,
     STATEMENT_RUN_ABANDON,
     STATEMENT_RUN_SET_KEY,
@@ -89,6 +90,8 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
     [STATEMENT_RUN_STATUS] = "SELECT status FROM runs WHERE id = ?1",
     [STATEMENT_RUN_LATEST] = "SELECT id FROM runs WHERE status = 'complete' AND scope IS NULL"
                              " ORDER BY id DESC LIMIT 1",
+    [STATEMENT_RUNS_COMPLETE] = "SELECT id FROM runs WHERE status = 'complete'"
+                                " ORDER BY id DESC LIMIT ?1",
     [STATEMENT_RUNS_RUNNING] = "SELECT id, pid FROM runs WHERE status = 'running'",
     [STATEMENT_RUN_ABANDON] = "UPDATE runs SET status = 'incomplete'"
                               " WHERE id = ?1 AND status = 'running'",
@@ -681,15 +684,34 @@ int ll_store_run_status(ll_store *store, int64_t run_id, char *status, size_t si
         return bind_failure(store, select, error);
     int code = sqlite3_step(select);
     int result = 0;
+    if (size)
+        status[0] = '\0';
     if (code == SQLITE_ROW) {
         const char *text = column_text(select, 0);
         if (size)
             snprintf(status, size, "%s", text ? text : "");
-    } else if (code == SQLITE_DONE) {
-        result = failure(store, error, "no such run");
-    } else {
+        result = 1;
+    } else if (code != SQLITE_DONE) {
         result = sql_failure(store, error);
     }
+    sqlite3_reset(select);
+    return result;
+}
+
+int ll_store_runs_complete(ll_store *store, int64_t *ids, size_t capacity, size_t *count,
+                           ll_error *error)
+{
+    set_task(store, "cannot list the complete runs");
+    *count = 0;
+    sqlite3_stmt *select = prepare(store, STATEMENT_RUNS_COMPLETE, error);
+    if (!select)
+        return -1;
+    if (sqlite3_bind_int64(select, 1, (sqlite3_int64)capacity) != SQLITE_OK)
+        return bind_failure(store, select, error);
+    int code;
+    while ((code = sqlite3_step(select)) == SQLITE_ROW && *count < capacity)
+        ids[(*count)++] = sqlite3_column_int64(select, 0);
+    int result = code == SQLITE_DONE || code == SQLITE_ROW ? 0 : sql_failure(store, error);
     sqlite3_reset(select);
     return result;
 }

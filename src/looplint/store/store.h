@@ -103,9 +103,17 @@ int ll_store_run_abandon(ll_store *store, int64_t run_id, ll_error *error);
  * caller). */
 int ll_store_findings_load(ll_store *store, int64_t run_id, ll_findings *findings, ll_error *error);
 
-/* Run status, for reports and tests: "running", "complete", "incomplete". */
+/* A run's status, "running", "complete" or "incomplete", into `status`:
+ * 1, or 0 when the store holds no such run (status ""), or -1 with an
+ * error. */
 int ll_store_run_status(ll_store *store, int64_t run_id, char *status, size_t size,
                         ll_error *error);
+
+/* The ids of the newest complete runs (partial ones too), newest first, at
+ * most `capacity` of them, into `ids`; *count says how many. 0, or -1 with
+ * an error. */
+int ll_store_runs_complete(ll_store *store, int64_t *ids, size_t capacity, size_t *count,
+                           ll_error *error);
 
 /* ---- Baselines ---------------------------------------------------------------------
  *
