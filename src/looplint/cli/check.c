@@ -391,6 +391,50 @@ static int resolve_files(ll_string_list *files, ll_error *error)
     return 0;
 }
 
+/* Records the run's start in the store: the command line, and for
+ * `check FILE...` its scope. */
+static int begin_run(const check_settings *settings, ll_store *store, const char *root, int argc,
+                     char **argv, int64_t *run_id, ll_error *error)
+{
+    char *command_line = joined_argv(argc, argv);
+    char *scope = settings->files.count ? joined_lines(&settings->files) : NULL;
+    ll_run_info info = {LOOPLINT_VERSION, root, command_line ? command_line : "", scope};
+    int begun = !command_line || (settings->files.count && !scope)
+                    ? ll_error_set(error, "out of memory")
+                    : ll_store_run_begin(store, &info, run_id, error);
+    free(command_line);
+    free(scope);
+    return begun;
+}
+
+/* Prints the findings in the chosen format, then the statistics if asked. */
+static int write_report(const check_settings *settings, const ll_analysis_options *options,
+                        const ll_analysis *analysis, ll_error *error)
+{
+    size_t rule_count = 0;
+    ll_report_rule *rules = ll_analysis_report_rules(options, &rule_count);
+    if (!rules)
+        return ll_error_set(error, "out of memory");
+    ll_report_options report = {
+        .format = settings->format,
+        .color = !settings->no_color && settings->format == LL_FORMAT_TEXT &&
+                 isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
+        .root = options->root,
+        .show_suppressed = settings->show_suppressed,
+        .version = LOOPLINT_VERSION,
+        .rules = rules,
+        .rule_count = rule_count,
+    };
+    double started = ll_seconds();
+    int written = ll_report_write(stdout, &analysis->findings, &report, error);
+    free(rules);
+    if (written < 0)
+        return -1;
+    if (settings->stats)
+        print_statistics(analysis, ll_seconds() - started);
+    return 0;
+}
+
 static int run(check_settings *settings, int argc, char **argv)
 {
     ll_error error = {{0}};
@@ -403,8 +447,6 @@ static int run(check_settings *settings, int argc, char **argv)
     char *root = NULL;
     char *store_path = NULL;
     baseline_set baseline = {0};
-    ll_report_rule *rules = NULL;
-    size_t rule_count = 0;
     int64_t run_id = 0;
     bool run_complete = false;
     saved_handlers handlers = {0};
@@ -449,15 +491,8 @@ static int run(check_settings *settings, int argc, char **argv)
         ll_cli_baseline_read(store, settings->baseline, &baseline.fingerprints, &baseline.count,
                              &error) < 0)
         goto fail;
-    char *command_line = joined_argv(argc, argv);
-    char *scope = settings->files.count ? joined_lines(&settings->files) : NULL;
-    ll_run_info info = {LOOPLINT_VERSION, root, command_line ? command_line : "", scope};
-    int begun = settings->files.count && !scope ? ll_error_set(&error, "out of memory")
-                                                : ll_store_run_begin(store, &info, &run_id, &error);
-    free(command_line);
-    free(scope);
     status = LL_EXIT_ANALYSIS;
-    if (begun < 0)
+    if (begin_run(settings, store, root, argc, argv, &run_id, &error) < 0)
         goto fail;
     catch_stop_signals(&handlers);
 
@@ -497,25 +532,8 @@ static int run(check_settings *settings, int argc, char **argv)
         goto fail;
     if (settings->baseline)
         ll_findings_filter(&analysis.findings, not_in_baseline, &baseline);
-    if (!(rules = ll_analysis_report_rules(&options, &rule_count))) {
-        ll_error_set(&error, "out of memory");
+    if (write_report(settings, &options, &analysis, &error) < 0)
         goto fail;
-    }
-    ll_report_options report = {
-        .format = settings->format,
-        .color = !settings->no_color && settings->format == LL_FORMAT_TEXT &&
-                 isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
-        .root = root,
-        .show_suppressed = settings->show_suppressed,
-        .version = LOOPLINT_VERSION,
-        .rules = rules,
-        .rule_count = rule_count,
-    };
-    double reporting = ll_seconds();
-    if (ll_report_write(stdout, &analysis.findings, &report, &error) < 0)
-        goto fail;
-    if (settings->stats)
-        print_statistics(&analysis, ll_seconds() - reporting);
     if (nothing_parsed) {
         ll_cli_error("no translation unit could be parsed");
         status = LL_EXIT_ANALYSIS;
@@ -534,7 +552,6 @@ fail:
         ll_cli_error(error.message);
 done:
     restore_stop_signals(&handlers);
-    free(rules);
     ll_analysis_free(&analysis);
     ll_fingerprints_free(baseline.fingerprints);
     ll_store_close(store);
