@@ -295,12 +295,7 @@ static int write_json(const diff_side *base, const diff_side *new, const char *r
         json_decref(document);
         return ll_error_set(error, "building the JSON diff: out of memory");
     }
-    int written = json_dumpf(document, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(document);
-    if (written != 0)
-        return ll_error_set(error, "writing the JSON diff: %m");
-    fputc('\n', stdout);
-    return 0;
+    return ll_json_write(stdout, document, "the JSON diff", error);
 }
 
 /* ---- The command ----------------------------------------------------------------------------- */
@@ -311,35 +306,20 @@ static int run(const diff_settings *settings)
     ll_store *store = NULL;
     diff_side base = {0};
     diff_side new = {0};
-    char *root = NULL;
-    char *store_path = NULL;
+    ll_stored_place place = {0};
     int status = LL_EXIT_ANALYSIS;
-    char *database =
-        ll_locate_store_database(settings->store_path, settings->build_directory, &error);
-    if (!database)
-        goto fail;
-    store_path =
-        settings->store_path ? strdup(settings->store_path) : ll_locate_default_store(database);
-    root = ll_locate_project_root(database);
-    if (!store_path || !root) {
-        ll_error_set(&error, "out of memory");
-        goto fail;
-    }
-    if (!ll_is_file(store_path)) {
-        ll_error_set(&error, "%s: no store here (run `looplint check` first)", store_path);
-        goto fail;
-    }
-    if (!(store = ll_store_open(store_path, &error)))
+    if (ll_locate_stored(settings->store_path, settings->build_directory, &place, &error) < 0 ||
+        !(store = ll_store_open(place.store, &error)))
         goto fail;
     if ((status = load_side(store, settings->base, &base, &error)) != 0 ||
         (status = load_side(store, settings->new, &new, &error)) != 0)
         goto fail;
     status = LL_EXIT_ANALYSIS;
     if (settings->json) {
-        if (write_json(&base, &new, root, &error) < 0)
+        if (write_json(&base, &new, place.root, &error) < 0)
             goto fail;
     } else {
-        write_text(&base, &new, settings->verbose, root);
+        write_text(&base, &new, settings->verbose, place.root);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         ll_error_set(&error, "writing the diff: output error");
@@ -354,9 +334,7 @@ done:
     side_free(&base);
     side_free(&new);
     ll_store_close(store);
-    free(database);
-    free(root);
-    free(store_path);
+    ll_stored_place_free(&place);
     return status;
 }
 

@@ -255,7 +255,10 @@ char *ll_locate_database(const char *build_directory, ll_error *error)
     return found;
 }
 
-char *ll_locate_store_database(const char *store_path, const char *build_directory, ll_error *error)
+/* The compilation database's directory: -p; else the store's when --db
+ * is given (a store at DIR/.looplint/looplint.db or DIR/.looplint.db
+ * belongs to DIR); else the one found from here. */
+static char *stored_database(const char *store_path, const char *build_directory, ll_error *error)
 {
     if (!store_path || build_directory)
         return ll_locate_database(build_directory, error);
@@ -272,4 +275,33 @@ char *ll_locate_store_database(const char *store_path, const char *build_directo
     if (!copy)
         ll_error_set(error, "out of memory");
     return copy;
+}
+
+int ll_locate_stored(const char *store_path, const char *build_directory, ll_stored_place *place,
+                     ll_error *error)
+{
+    memset(place, 0, sizeof *place);
+    char *database = stored_database(store_path, build_directory, error);
+    if (!database)
+        return -1;
+    place->store = store_path ? strdup(store_path) : ll_locate_default_store(database);
+    place->root = ll_locate_project_root(database);
+    free(database);
+    if (!place->store || !place->root) {
+        ll_stored_place_free(place);
+        return ll_error_set(error, "out of memory");
+    }
+    if (!ll_is_file(place->store)) {
+        ll_error_set(error, "%s: no store here (run `looplint check` first)", place->store);
+        ll_stored_place_free(place);
+        return -1;
+    }
+    return 0;
+}
+
+void ll_stored_place_free(ll_stored_place *place)
+{
+    free(place->store);
+    free(place->root);
+    memset(place, 0, sizeof *place);
 }

@@ -25,13 +25,20 @@ char *ll_locate_project_root(const char *database_directory);
  * exist), else the one found from the current directory as clangd looks.
  * malloc'd, or NULL with an error. */
 char *ll_locate_database(const char *build_directory, struct ll_error *error);
-/* For the commands that only read a store (report, diff): the compilation
- * database's directory is -p when given, else the store's when --db is
- * (a store at DIR/.looplint/looplint.db or DIR/.looplint.db belongs to
- * DIR), else the one found as ll_locate_database finds it. malloc'd, or
- * NULL with an error. */
-char *ll_locate_store_database(const char *store_path, const char *build_directory,
-                               struct ll_error *error);
+/* Where the commands that read what `check` stored (report, diff) find
+ * it: the store (--db, else the default one of the compilation database
+ * that -p names, or that --db's place implies, or that is found from here
+ * as `check` finds it) and the project root that paths are relative to. */
+typedef struct ll_stored_place {
+    char *store;
+    char *root;
+} ll_stored_place;
+
+/* 0, or -1 with an error: no compilation database, no store there yet,
+ * out of memory. Free with ll_stored_place_free. */
+int ll_locate_stored(const char *store_path, const char *build_directory, ll_stored_place *place,
+                     struct ll_error *error);
+void ll_stored_place_free(ll_stored_place *place);
 /* ROOT/.looplint when it is a regular file (a directory of that name is a
  * store), else NULL. */
 char *ll_locate_configuration(const char *root);

@@ -246,9 +246,7 @@ static int run(report_settings *settings)
     ll_findings findings;
     pcre2_code *path = NULL;
     pcre2_match_data *match = NULL;
-    char *database = NULL;
-    char *root = NULL;
-    char *store_path = NULL;
+    ll_stored_place place = {0};
     FILE *out = NULL;
     ll_report_rule *rules = NULL;
     size_t rule_count = 0;
@@ -266,28 +264,15 @@ static int run(report_settings *settings)
         }
     }
     status = LL_EXIT_ANALYSIS;
-    if (!(database =
-              ll_locate_store_database(settings->store_path, settings->build_directory, &error)))
+    if (ll_locate_stored(settings->store_path, settings->build_directory, &place, &error) < 0 ||
+        !(store = ll_store_open(place.store, &error)))
         goto fail;
-    store_path =
-        settings->store_path ? strdup(settings->store_path) : ll_locate_default_store(database);
-    root = ll_locate_project_root(database);
-    if (!store_path || !root) {
-        ll_error_set(&error, "out of memory");
-        goto fail;
-    }
-    if (!ll_is_file(store_path)) {
-        ll_error_set(&error, "%s: no store here (run `looplint check` first)", store_path);
-        goto fail;
-    }
-    if (!(store = ll_store_open(store_path, &error)))
-        goto fail;
-    if (settings->run_id && check_run(store, settings->run_id, store_path, &status, &error) < 0)
+    if (settings->run_id && check_run(store, settings->run_id, place.store, &status, &error) < 0)
         goto fail;
     if (ll_store_findings_load(store, settings->run_id, &findings, &error) < 0)
         goto fail;
     ll_findings_sort(&findings);
-    report_filter filter = {&settings->rules, settings->minimum, path, match, root};
+    report_filter filter = {&settings->rules, settings->minimum, path, match, place.root};
     ll_findings_filter(&findings, keep_finding, &filter);
 
     if (settings->output && !(out = fopen(settings->output, "w"))) {
@@ -302,7 +287,7 @@ static int run(report_settings *settings)
         .format = settings->format,
         .color = !out && !settings->no_color && settings->format == LL_FORMAT_TEXT &&
                  isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
-        .root = root,
+        .root = place.root,
         .show_suppressed = settings->suppressed,
         .version = LOOPLINT_VERSION,
         .rules = rules,
@@ -330,9 +315,7 @@ done:
     ll_store_close(store);
     pcre2_match_data_free(match);
     pcre2_code_free(path);
-    free(database);
-    free(root);
-    free(store_path);
+    ll_stored_place_free(&place);
     return status;
 }
 

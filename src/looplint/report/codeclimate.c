@@ -36,25 +36,12 @@ static const char *const severities[] = {
     [LL_SEVERITY_ERROR] = "critical",
 };
 
-static json_t *string_value(const char *text)
-{
-    json_t *value = json_string(text);
-    if (value)
-        return value;
-    char *repaired = ll_utf8_repaired(text); /* json_string fails only on bad UTF-8 or memory */
-    if (!repaired)
-        return NULL;
-    value = json_string(repaired);
-    free(repaired);
-    return value;
-}
-
 /* A string that jansson takes over, or NULL. */
 static json_t *string_taken(char *text)
 {
     if (!text)
         return NULL;
-    json_t *value = string_value(text);
+    json_t *value = ll_json_string(text);
     free(text);
     return value;
 }
@@ -69,7 +56,8 @@ static json_t *location_value(const ll_place *place, const char *root)
         where = json_pack("{s:I}", "begin", (json_int_t)place->line);
     json_t *object = json_object();
     if (!where || !object ||
-        json_object_set_new(object, "path", string_value(ll_path_under_root(place->file, root))) ||
+        json_object_set_new(object, "path",
+                            ll_json_string(ll_path_under_root(place->file, root))) ||
         json_object_set(object, place->column ? "positions" : "lines", where)) {
         json_decref(object);
         object = NULL;
@@ -109,7 +97,7 @@ static json_t *issue_value(const ll_finding *finding, const char *root)
        several tools' reports meet, says whose check this is. */
     if (json_object_set_new(object, "type", json_string("issue")) ||
         json_object_set_new(object, "check_name", json_sprintf("looplint-%s", finding->rule)) ||
-        json_object_set_new(object, "description", string_value(finding->message)))
+        json_object_set_new(object, "description", ll_json_string(finding->message)))
         goto fail;
     if (finding->note_count) {
         json_t *content = json_object();
@@ -141,13 +129,7 @@ int ll_report_write_codeclimate(FILE *out, const ll_findings *findings,
         if (json_array_append_new(issues, issue_value(finding, options->root)))
             goto fail;
     }
-    if (json_dumpf(issues, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
-        json_decref(issues);
-        return ll_error_set(error, "writing the Code Climate report: %s", strerror(errno));
-    }
-    fputc('\n', out);
-    json_decref(issues);
-    return 0;
+    return ll_json_write(out, issues, "the Code Climate report", error);
 fail:
     json_decref(issues);
     return ll_error_set(error, "building the Code Climate report: out of memory");

@@ -31,6 +31,16 @@ ll_report_writer ll_report_write_codeclimate;
 struct json_t;
 struct json_t *ll_report_json_finding(const ll_finding *finding, const char *root);
 
+/* A JSON string of `text`, in which bytes that are not well-formed UTF-8
+ * become U+FFFD (messages quote source code, paths come from the file
+ * system: either may be in another encoding); NULL when out of memory. */
+struct json_t *ll_json_string(const char *text);
+
+/* Writes `document` (two-space indentation, keys in the order added) and
+ * a newline, then releases it. 0, or -1 with an error naming `what` ("the
+ * SARIF report"). */
+int ll_json_write(FILE *out, struct json_t *document, const char *what, ll_error *error);
+
 /* The rule of this id in the options' table, or NULL. */
 const ll_report_rule *ll_report_rule_find(const ll_report_options *options, const char *id);
 

@@ -77,7 +77,7 @@ char *ll_utf8_repaired(const char *text)
     return repaired;
 }
 
-static json_t *string_value(const char *text)
+json_t *ll_json_string(const char *text)
 {
     json_t *value = json_string(text);
     if (value)
@@ -93,7 +93,7 @@ static json_t *string_value(const char *text)
 /* A string, or null when it is empty. */
 static json_t *optional_string(const char *text)
 {
-    return text && *text ? string_value(text) : json_null();
+    return text && *text ? ll_json_string(text) : json_null();
 }
 
 static json_t *note_value(const ll_note *note, const char *root)
@@ -102,10 +102,10 @@ static json_t *note_value(const ll_note *note, const char *root)
     if (!object)
         return NULL;
     if (json_object_set_new(object, "file",
-                            string_value(ll_path_under_root(note->place.file, root))) ||
+                            ll_json_string(ll_path_under_root(note->place.file, root))) ||
         json_object_set_new(object, "line", json_integer(note->place.line)) ||
         json_object_set_new(object, "column", json_integer(note->place.column)) ||
-        json_object_set_new(object, "message", string_value(note->message))) {
+        json_object_set_new(object, "message", ll_json_string(note->message))) {
         json_decref(object);
         return NULL;
     }
@@ -132,13 +132,13 @@ json_t *ll_report_json_finding(const ll_finding *finding, const char *root)
     if (!object)
         return NULL;
     const char *file = ll_path_under_root(finding->place.file, root);
-    if (json_object_set_new(object, "rule", string_value(finding->rule)) ||
+    if (json_object_set_new(object, "rule", ll_json_string(finding->rule)) ||
         json_object_set_new(object, "severity", json_string(ll_severity_name(finding->severity))) ||
-        json_object_set_new(object, "file", string_value(file)) ||
+        json_object_set_new(object, "file", ll_json_string(file)) ||
         json_object_set_new(object, "line", json_integer(finding->place.line)) ||
         json_object_set_new(object, "column", json_integer(finding->place.column)) ||
         json_object_set_new(object, "function", optional_string(finding->function)) ||
-        json_object_set_new(object, "message", string_value(finding->message)) ||
+        json_object_set_new(object, "message", ll_json_string(finding->message)) ||
         json_object_set_new(object, "fingerprint", optional_string(finding->fingerprint)) ||
         json_object_set_new(object, "suppressed", json_boolean(finding->suppressed)) ||
         json_object_set_new(object, "reason", optional_string(finding->reason)) ||
@@ -196,6 +196,16 @@ static json_t *findings_value(const ll_findings *findings, const ll_report_optio
     return array;
 }
 
+int ll_json_write(FILE *out, json_t *document, const char *what, ll_error *error)
+{
+    int written = json_dumpf(document, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(document);
+    if (written != 0)
+        return ll_error_set(error, "writing %s: %s", what, strerror(errno));
+    fputc('\n', out);
+    return 0;
+}
+
 int ll_report_write_json(FILE *out, const ll_findings *findings, const ll_report_options *options,
                          ll_error *error)
 {
@@ -207,13 +217,7 @@ int ll_report_write_json(FILE *out, const ll_findings *findings, const ll_report
         json_object_set_new(document, "findings", findings_value(findings, options)) ||
         json_object_set_new(document, "summary", summary_value(findings)))
         goto fail;
-    if (json_dumpf(document, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
-        json_decref(document);
-        return ll_error_set(error, "writing the JSON report: %s", strerror(errno));
-    }
-    fputc('\n', out);
-    json_decref(document);
-    return 0;
+    return ll_json_write(out, document, "the JSON report", error);
 fail:
     json_decref(document);
     return ll_error_set(error, "building the JSON report: out of memory");

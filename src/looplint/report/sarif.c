@@ -59,23 +59,10 @@ typedef struct sarif_writer {
 
 /* ---- Strings and URIs -------------------------------------------------------------------- */
 
-static json_t *string_value(const char *text)
-{
-    json_t *value = json_string(text);
-    if (value)
-        return value;
-    char *repaired = ll_utf8_repaired(text); /* json_string fails only on bad UTF-8 or memory */
-    if (!repaired)
-        return NULL;
-    value = json_string(repaired);
-    free(repaired);
-    return value;
-}
-
 /* A message object: SARIF's messages and descriptions all have this shape. */
 static json_t *message_value(const char *text)
 {
-    return json_pack("{s:o}", "text", string_value(text));
+    return json_pack("{s:o}", "text", ll_json_string(text));
 }
 
 static bool uri_unreserved(unsigned char byte)
@@ -185,8 +172,8 @@ static json_t *rule_value(const ll_report_rule *rule)
         goto fail;
     json_t *configuration =
         json_pack("{s:b, s:s}", "enabled", rule->enabled, "level", levels[rule->severity]);
-    if (json_object_set_new(object, "id", string_value(rule->id)) ||
-        json_object_set_new(object, "name", string_value(name)) ||
+    if (json_object_set_new(object, "id", ll_json_string(rule->id)) ||
+        json_object_set_new(object, "name", ll_json_string(name)) ||
         json_object_set_new(object, "shortDescription", message_value(rule->summary)) ||
         json_object_set_new(object, "fullDescription",
                             message_value(description ? description : rule->summary)) ||
@@ -194,10 +181,11 @@ static json_t *rule_value(const ll_report_rule *rule)
         goto fail;
     /* The page is Markdown that reads well as plain text: SARIF wants the
        text form whenever it has the Markdown one. */
-    if (rule->help && (json_object_set_new(object, "helpUri", string_value(help_uri)) ||
-                       json_object_set_new(object, "help",
-                                           json_pack("{s:o, s:o}", "text", string_value(rule->help),
-                                                     "markdown", string_value(rule->help)))))
+    if (rule->help &&
+        (json_object_set_new(object, "helpUri", ll_json_string(help_uri)) ||
+         json_object_set_new(object, "help",
+                             json_pack("{s:o, s:o}", "text", ll_json_string(rule->help), "markdown",
+                                       ll_json_string(rule->help)))))
         goto fail;
     free(name);
     free(description);
@@ -220,10 +208,10 @@ static json_t *extra_rule_value(const char *id)
     char *name = rule_name(id);
     if (!name)
         return NULL;
-    json_t *object =
-        json_pack("{s:o, s:o, s:o, s:o, s:{s:s, s:s}}", "id", string_value(id), "name",
-                  string_value(name), "shortDescription", message_value(unknown), "fullDescription",
-                  message_value(unknown), "help", "text", unknown, "markdown", unknown);
+    json_t *object = json_pack("{s:o, s:o, s:o, s:o, s:{s:s, s:s}}", "id", ll_json_string(id),
+                               "name", ll_json_string(name), "shortDescription",
+                               message_value(unknown), "fullDescription", message_value(unknown),
+                               "help", "text", unknown, "markdown", unknown);
     free(name);
     return object;
 }
@@ -402,7 +390,7 @@ static json_t *suppressions_value(const ll_finding *finding)
         return json_array();
     json_t *suppression = json_pack("{s:s}", "kind", "inSource");
     if (suppression && finding->reason &&
-        json_object_set_new(suppression, "justification", string_value(finding->reason))) {
+        json_object_set_new(suppression, "justification", ll_json_string(finding->reason))) {
         json_decref(suppression);
         return NULL;
     }
@@ -414,7 +402,7 @@ static json_t *result_value(sarif_writer *writer, const ll_finding *finding)
     json_t *result = json_object();
     if (!result)
         return NULL;
-    if (json_object_set_new(result, "ruleId", string_value(finding->rule)) ||
+    if (json_object_set_new(result, "ruleId", ll_json_string(finding->rule)) ||
         json_object_set_new(result, "ruleIndex",
                             json_integer((json_int_t)rule_index(writer, finding->rule))) ||
         json_object_set_new(result, "level", json_string(levels[finding->severity])) ||
@@ -466,8 +454,8 @@ static json_t *driver_value(const sarif_writer *writer)
         return NULL;
     const char *version = writer->options->version;
     if (version && *version &&
-        (json_object_set_new(driver, "version", string_value(version)) ||
-         json_object_set_new(driver, "semanticVersion", string_value(version))))
+        (json_object_set_new(driver, "version", ll_json_string(version)) ||
+         json_object_set_new(driver, "semanticVersion", ll_json_string(version))))
         goto fail;
     if (json_object_set_new(driver, "informationUri", json_string(INFORMATION_URI)) ||
         json_object_set_new(driver, "rules", rules_value(writer)))
@@ -515,13 +503,7 @@ int ll_report_write_sarif(FILE *out, const ll_findings *findings, const ll_repor
         goto fail;
     ll_source_cache_free(&writer.sources);
     free(writer.extra_rules);
-    if (json_dumpf(log, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
-        json_decref(log);
-        return ll_error_set(error, "writing the SARIF report: %s", strerror(errno));
-    }
-    fputc('\n', out);
-    json_decref(log);
-    return 0;
+    return ll_json_write(out, log, "the SARIF report", error);
 fail:
     ll_source_cache_free(&writer.sources);
     free(writer.extra_rules);
