@@ -21,25 +21,20 @@
 
 #include <cmocka.h>
 
+#include "report_helpers.h"
+
 static const char root[] = "/project";
 
-static char *render(const ll_findings *findings, bool show_suppressed)
+static char *render_codeclimate(const ll_findings *findings, bool show_suppressed)
 {
     ll_report_options options = {
         .format = LL_FORMAT_CODECLIMATE, .root = root, .show_suppressed = show_suppressed};
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    assert_non_null(out);
-    ll_error error = {{0}};
-    assert_int_equal(ll_report_write(out, findings, &options, &error), 0);
-    assert_int_equal(fclose(out), 0);
-    return text;
+    return render(findings, &options);
 }
 
 static json_t *render_json(const ll_findings *findings, bool show_suppressed)
 {
-    char *text = render(findings, show_suppressed);
+    char *text = render_codeclimate(findings, show_suppressed);
     json_error_t error;
     json_t *document = json_loads(text, 0, &error);
     if (!document)
@@ -189,8 +184,8 @@ static void output_is_deterministic_and_ordered(void **state)
     add(&findings, "blocking-call", LL_SEVERITY_WARNING, "/project/a.c", 1, 1, "first");
     add(&findings, "blocking-call", LL_SEVERITY_WARNING, "/project/b.c", 1, 1, "second");
     ll_fingerprints_compute(&findings, root);
-    char *once = render(&findings, false);
-    char *again = render(&findings, false);
+    char *once = render_codeclimate(&findings, false);
+    char *again = render_codeclimate(&findings, false);
     assert_string_equal(once, again);
     /* Keys in the documented order, not hash order. */
     const char *keys[] = {"\"type\"",     "\"check_name\"", "\"description\"", "\"categories\"",
@@ -213,7 +208,7 @@ static void nothing_found_is_an_empty_array(void **state)
     (void)state;
     ll_findings findings;
     ll_findings_init(&findings);
-    char *text = render(&findings, false);
+    char *text = render_codeclimate(&findings, false);
     assert_string_equal(text, "[]\n");
     free(text);
 }

@@ -28,6 +28,8 @@
 
 #include <cmocka.h>
 
+#include "report_helpers.h"
+
 #define PAYLOAD      "</script><img src=x onerror=alert(1)>"
 #define PAYLOAD_TEXT "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
 
@@ -52,15 +54,6 @@ struct fixture {
     char task_path[128];    /* root/task.c */
     char hostile_path[160]; /* root/HOSTILE_NAME, the same text */
 };
-
-static int write_file(const char *path, const char *content)
-{
-    FILE *file = fopen(path, "w");
-    if (!file)
-        return -1;
-    fputs(content, file);
-    return fclose(file);
-}
 
 static int group_setup(void **state)
 {
@@ -96,18 +89,6 @@ static int group_teardown(void **state)
 static ll_report_options html_options(const struct fixture *fixture)
 {
     return (ll_report_options){.format = LL_FORMAT_HTML, .root = fixture->root, .version = "9.9"};
-}
-
-static char *render(const ll_findings *findings, const ll_report_options *options)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    assert_non_null(out);
-    ll_error error = {{0}};
-    assert_int_equal(ll_report_write(out, findings, options, &error), 0);
-    assert_int_equal(fclose(out), 0);
-    return text;
 }
 
 static size_t occurrences(const char *text, const char *needle)

@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "report_helpers.h"
+
 static const char main_source[] = "#include <unistd.h>\n"
                                   "\n"
                                   "static void handler(void)\n"
@@ -47,15 +49,6 @@ struct fixture {
     char crlf_path[128]; /* root/crlf.c, holding crlf_source */
     char gone_path[128]; /* root/gone.c, never written */
 };
-
-static int write_file(const char *path, const char *content)
-{
-    FILE *file = fopen(path, "w");
-    if (!file)
-        return -1;
-    fputs(content, file);
-    return fclose(file);
-}
 
 static int group_setup(void **state)
 {
@@ -86,19 +79,6 @@ static int group_teardown(void **state)
     rmdir(fixture->root);
     free(fixture);
     return 0;
-}
-
-/* The report of `findings` in the given options, as a string to free. */
-static char *render(const ll_findings *findings, const ll_report_options *options)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    assert_non_null(out);
-    ll_error error = {{0}};
-    assert_int_equal(ll_report_write(out, findings, options, &error), 0);
-    assert_int_equal(fclose(out), 0);
-    return text;
 }
 
 static void assert_report(const ll_findings *findings, const ll_report_options *options,

@@ -25,6 +25,8 @@
 
 #include <cmocka.h>
 
+#include "report_helpers.h"
+
 /* Line 1: "é" (two bytes) before `sleep`, at byte column 10, character 9.
  * Line 2: an emoji (four bytes, two UTF-16 units) before `usleep`, at
  * byte column 12, UTF-16 column 10. */
@@ -108,18 +110,6 @@ static int group_teardown(void **state)
     rmdir(fixture->root);
     free(fixture);
     return 0;
-}
-
-static char *render(const ll_findings *findings, const ll_report_options *options)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    assert_non_null(out);
-    ll_error error = {{0}};
-    assert_int_equal(ll_report_write(out, findings, options, &error), 0);
-    assert_int_equal(fclose(out), 0);
-    return text;
 }
 
 static json_t *parse(const char *text)
