@@ -507,6 +507,43 @@ static void test_recursion_reaches_a_fixpoint(void **state)
     unbuild(b);
 }
 
+/* In a recursive component a member is analysed again only when a callee
+ * inside it changed: a ring r0 -> r1 -> ... -> r7 -> r0 passing f along,
+ * r7 closing it. Each member is analysed twice: once in function order,
+ * once more after its callee's summary changed. Rounds over the whole ring
+ * took nine passes (72 analyses). */
+static void test_worklist_in_a_large_component(void **state)
+{
+    builder *b = build("/src/a.c");
+    enum { RING = 8 };
+    for (int k = 0; k < RING; k++) {
+        char name[8], next[8];
+        snprintf(name, sizeof name, "r%d", k);
+        snprintf(next, sizeof next, "r%d", (k + 1) % RING);
+        begin(b, name, true);
+        ll_index f = parameter(b, "f", true);
+        ll_index n = parameter(b, "n", false);
+        blocks(b, 3);
+        branch(b, 0, n, LE, 0, 1, 2);
+        if (k == RING - 1)
+            CALL(b, 1, LL_NONE, "fclose", V(f));
+        else
+            CALL(b, 1, LL_NONE, next, V(f), OTHER);
+        ret(b, 1, OTHER);
+        CALL(b, 2, LL_NONE, next, V(f), OTHER);
+        ret(b, 2, OTHER);
+    }
+    linked result = link_units(*state, &b->unit, 1);
+    for (int k = 0; k < RING; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "r%d", k);
+        assert_int_equal(effect(&result, name, 1), LL_PARAMETER_RELEASES);
+    }
+    assert_int_equal(ll_summaries_analyses(result.summaries), 2 * RING);
+    unlink_units(&result);
+    unbuild(b);
+}
+
 /* Without recursion, each function is analysed once: callees first. */
 static void test_each_function_analysed_once(void **state)
 {
@@ -945,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_wrapper_acquires_at_its_call),
         cmocka_unit_test(test_recursion_reaches_a_fixpoint),
         cmocka_unit_test(test_each_function_analysed_once),
+        cmocka_unit_test(test_worklist_in_a_large_component),
         cmocka_unit_test(test_summaries_within_a_scope),
         cmocka_unit_test(test_never_returning_callee_ends_the_path),
         cmocka_unit_test(test_takes_on_a_declaration),

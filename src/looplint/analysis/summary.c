@@ -362,6 +362,109 @@ static bool calls_item_done(const ll_summaries *summaries, uint32_t id)
     return false;
 }
 
+static int compare_ids(const void *left, const void *right)
+{
+    uint32_t a = *(const uint32_t *)left;
+    uint32_t b = *(const uint32_t *)right;
+    return (a > b) - (a < b);
+}
+
+/* The position of function `id` among a component's members (sorted), or
+ * count when it is not one of them. */
+static uint32_t member_index(const uint32_t *members, uint32_t count, uint32_t id)
+{
+    const uint32_t *found = bsearch(&id, members, count, sizeof *members, compare_ids);
+    return found ? (uint32_t)(found - members) : count;
+}
+
+/* The callers of each member inside the component, by member index:
+ * callers[first[i] .. first[i + 1]). Two passes: count, then fill. */
+typedef struct inside_callers {
+    uint32_t *first;
+    uint32_t *callers;
+} inside_callers;
+
+static int inside_callers_build(inside_callers *inside, const graph *calls, const uint32_t *members,
+                                uint32_t count)
+{
+    inside->first = calloc((size_t)count + 1, sizeof *inside->first);
+    inside->callers = NULL;
+    if (!inside->first)
+        return -1;
+    for (uint32_t m = 0; m < count; m++)
+        for (uint32_t e = calls->first[members[m]]; e < calls->first[members[m] + 1]; e++) {
+            uint32_t callee = member_index(members, count, calls->callees[e]);
+            if (callee < count)
+                inside->first[callee + 1]++;
+        }
+    for (uint32_t m = 0; m < count; m++)
+        inside->first[m + 1] += inside->first[m];
+    inside->callers = malloc(((size_t)inside->first[count] + 1) * sizeof *inside->callers);
+    uint32_t *filled = calloc((size_t)count + 1, sizeof *filled);
+    if (!inside->callers || !filled) {
+        free(filled);
+        return -1;
+    }
+    for (uint32_t m = 0; m < count; m++)
+        for (uint32_t e = calls->first[members[m]]; e < calls->first[members[m] + 1]; e++) {
+            uint32_t callee = member_index(members, count, calls->callees[e]);
+            if (callee < count)
+                inside->callers[inside->first[callee] + filled[callee]++] = m;
+        }
+    free(filled);
+    return 0;
+}
+
+static void inside_callers_free(inside_callers *inside)
+{
+    free(inside->first);
+    free(inside->callers);
+}
+
+/* The fixpoint of a recursive component. Every member is analysed once in
+ * function order; after that a member is analysed again only when a
+ * callee's summary inside the component changed since (a FIFO worklist).
+ * Re-running every member each round, as this once did, analysed the
+ * members of a large component nine times over. */
+static int summarise_recursive(ll_summaries *summaries, const graph *calls, const uint32_t *members,
+                               uint32_t count)
+{
+    inside_callers inside;
+    uint32_t *queue = malloc(((size_t)count + 1) * sizeof *queue);
+    bool *queued = malloc(((size_t)count + 1) * sizeof *queued);
+    int status = -1;
+    if (inside_callers_build(&inside, calls, members, count) < 0 || !queue || !queued)
+        goto done;
+    /* A ring of at most `count` members: each is queued at most once. */
+    for (uint32_t m = 0; m < count; m++) {
+        queue[m] = m;
+        queued[m] = true;
+    }
+    uint32_t head = 0;
+    for (uint32_t waiting = count; waiting > 0; waiting--) {
+        uint32_t m = queue[head];
+        head = (head + 1) % count;
+        queued[m] = false;
+        int changed = analyse(summaries, members[m]);
+        if (changed < 0)
+            goto done;
+        for (uint32_t c = inside.first[m]; changed && c < inside.first[m + 1]; c++) {
+            uint32_t caller = inside.callers[c];
+            if (!queued[caller]) {
+                queued[caller] = true;
+                queue[(head + waiting - 1) % count] = caller;
+                waiting++;
+            }
+        }
+    }
+    status = 0;
+done:
+    inside_callers_free(&inside);
+    free(queue);
+    free(queued);
+    return status;
+}
+
 /* Summarises one component (its members in increasing order): everything
  * it calls outside itself is summarised already. */
 static int summarise_component(ll_summaries *summaries, const graph *calls, const uint32_t *members,
@@ -380,18 +483,9 @@ static int summarise_component(ll_summaries *summaries, const graph *calls, cons
     }
     for (uint32_t m = 0; m < count; m++)
         summaries->functions[members[m]].may_item_done = may_item_done;
-    bool changed = true;
-    while (changed) {
-        changed = false;
-        for (uint32_t m = 0; m < count; m++) {
-            int status = analyse(summaries, members[m]);
-            if (status < 0)
-                return -1;
-            changed = changed || status > 0;
-        }
-        changed = changed && recursive;
-    }
-    return 0;
+    if (recursive)
+        return summarise_recursive(summaries, calls, members, count);
+    return analyse(summaries, members[0]) < 0 ? -1 : 0;
 }
 
 /* Tarjan's strongly connected components, with an explicit stack of
@@ -441,13 +535,6 @@ static void tarjan_open(tarjan *walk, uint32_t id, uint32_t *top, const graph *c
     walk->frames[*top] = id;
     walk->edges[*top] = calls->first[id];
     (*top)++;
-}
-
-static int compare_ids(const void *left, const void *right)
-{
-    uint32_t a = *(const uint32_t *)left;
-    uint32_t b = *(const uint32_t *)right;
-    return (a > b) - (a < b);
 }
 
 /* Closes the component rooted at `id`: its members leave the stack (and
