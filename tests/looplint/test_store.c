@@ -232,19 +232,22 @@ static void add_calls(ll_function *function, ll_index conn, ll_index fd, ll_inde
     call->block = 0;
     add_arguments(call, conn, buffer);
 
-    call = &function->calls[ll_function_add_call(function, "on_read")];
+    ll_index added = ll_function_add_call(function, "on_read");
+    call = &function->calls[added]; /* after the call: it may move the array */
     call->callee_kind = LL_CALLEE_FIELD;
     call->callee_type = strdup("struct conn_ops");
     call->location = at(0, 41, 9);
     call->result_use = LL_RESULT_VOID_CAST;
     call->block = 1;
 
-    call = &function->calls[ll_function_add_call(function, "callback")];
+    added = ll_function_add_call(function, "callback");
+    call = &function->calls[added];
     call->callee_kind = LL_CALLEE_VARIABLE;
     call->callee_variable = fd;
     call->location = at(0, 42, 5);
 
-    call = &function->calls[ll_function_add_call(function, NULL)];
+    added = ll_function_add_call(function, NULL);
+    call = &function->calls[added];
     call->callee_kind = LL_CALLEE_OTHER;
 
     /* The fifth call grows the array: take its index first. */

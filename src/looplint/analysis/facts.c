@@ -22,12 +22,14 @@ char *ll_strdup(const char *text)
 static void *grow(void **items, uint32_t *count, size_t size)
 {
     uint32_t n = *count;
-    /* The capacity is implicit: 0 when empty, else the larger of 4 and the
-       next power of two, so it is full exactly at 0, 4, 8, 16... */
-    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+    /* The capacity is implicit: 0 when empty, else the next power of two,
+       so it is full exactly at 0, 1, 2, 4, 8... Most arrays of a unit are
+       short (a block's operations, a call's arguments) and stay that way:
+       a larger first capacity was a third of the facts' memory. */
+    if ((n & (n - 1)) == 0) {
         if (n >= UINT32_MAX / 2)
             return NULL;
-        size_t capacity = n ? (size_t)n * 2 : 4;
+        size_t capacity = n ? (size_t)n * 2 : 1;
         void *bigger = realloc(*items, capacity * size);
         if (!bigger)
             return NULL;
